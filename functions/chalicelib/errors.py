@@ -1,0 +1,151 @@
+"""User-facing errors: a stable code, an HTTP status and a message in Chinese and English.
+
+Every refusal the API gives comes from the catalogue below, so clients can rely on the
+codes and people always read a sentence, Chinese first. Messages never echo what the
+user sent (a description or a receipt could be confidential), only which field is wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# code -> (HTTP status, Chinese, English)
+CATALOGUE: dict[str, tuple[int, str, str]] = {
+    "malformed_json": (400, "请求内容不是有效的 JSON。", "The request body is not valid JSON."),
+    "malformed_form": (400, "表单内容无法解析。", "The form data could not be parsed."),
+    "invalid_body": (400, "请求内容必须是一个 JSON 对象。", "The request body must be a JSON object."),
+    "validation_failed": (
+        422,
+        "提交的内容有误，请按提示修改。",
+        "Some fields need correcting; see the details.",
+    ),
+    "unsupported_media_type": (
+        415,
+        "不支持的内容类型，请使用 application/json。",
+        "Unsupported content type; use application/json.",
+    ),
+    "body_too_large": (413, "提交的内容过大。", "The request body is too large."),
+    "attachment_too_large": (413, "附件过大。", "The attachment is too large."),
+    "attachment_type": (
+        415,
+        "不支持的附件类型，请上传照片、视频或 PDF 文件。",
+        "Unsupported attachment type; upload a photo, a video or a PDF.",
+    ),
+    "attachment_unknown": (
+        422,
+        "附件不存在或已过期，请重新上传。",
+        "The attachment is unknown or expired; upload it again.",
+    ),
+    "too_many_attachments": (422, "附件数量超过上限。", "Too many attachments."),
+    "receipt_invalid": (
+        404,
+        "回执码不正确或不存在，请核对后重试。",
+        "The receipt code is wrong or unknown; check it and try again.",
+    ),
+    "receipt_malformed": (
+        422,
+        "回执码格式不正确：应为 24 位数字和字母。",
+        "The receipt code is malformed: it has 24 digits and letters.",
+    ),
+    "rate_limited": (
+        429,
+        "操作过于频繁，请稍后再试。",
+        "Too many requests; please wait a moment and try again.",
+    ),
+    "bot_suspected": (
+        400,
+        "提交被拦截：请勿填写隐藏字段。如您是正常用户，请刷新页面后重试。",
+        "Submission blocked: a hidden field was filled. If you are a person, reload and retry.",
+    ),
+    "idempotency_conflict": (
+        409,
+        "同一个幂等键已用于不同的举报内容。",
+        "This idempotency key was already used for a different report.",
+    ),
+    "idempotency_key_invalid": (
+        400,
+        "幂等键格式不正确（16–64 位字母、数字或连字符）。",
+        "Malformed idempotency key (16-64 letters, digits or hyphens).",
+    ),
+    "not_found": (404, "请求的地址不存在。", "No such address."),
+    "method_not_allowed": (405, "不支持该请求方法。", "Method not allowed."),
+    "service_unavailable": (
+        503,
+        "服务暂时不可用，您的举报未被保存，请稍后重试或拨打 12350。",
+        "The service is unavailable and your report was not saved; retry later or call 12350.",
+    ),
+}
+
+# field-level codes -> (Chinese, English); the text names the rule, never the value
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("此项必填。", "This field is required."),
+    "too_short": ("内容过短。", "Too short."),
+    "too_long": ("内容过长。", "Too long."),
+    "invalid_choice": ("请从列表中选择。", "Choose a value from the list."),
+    "unknown_region": ("未知的地区代码。", "Unknown region code."),
+    "unknown_industry": ("未知的行业。", "Unknown industry."),
+    "unknown_field": ("不允许的字段。", "Field not allowed."),
+    "control_characters": ("包含不允许的控制字符。", "Contains control characters."),
+    "markup": (
+        "请勿输入 HTML 标记或脚本（如 <script>）。",
+        "HTML markup or scripts (such as <script>) are not allowed.",
+    ),
+    "invalid_phone": ("电话号码格式不正确。", "Malformed phone number."),
+    "invalid_email": ("电子邮箱格式不正确。", "Malformed email address."),
+    "invalid_date": ("日期格式不正确或晚于今天。", "Malformed date, or a date in the future."),
+    "invalid_format": ("格式不正确。", "Malformed value."),
+    "invalid_type": ("类型不正确。", "Wrong type."),
+    "out_of_range": ("数值超出范围。", "Value out of range."),
+    "employee_needs_contact": (
+        "本单位职工举报须提供真实姓名和有效联系方式（应急〔2020〕69号 第四条）。",
+        "Employees reporting their own employer must give their name and a valid contact.",
+    ),
+    "contact_needed": (
+        "请至少填写姓名或联系电话之一，或选择匿名举报。",
+        "Give a name or a phone number, or choose to report anonymously.",
+    ),
+    "invalid_tag": ("海报标识无效。", "Invalid poster tag."),
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+
+    def as_dict(self) -> dict[str, str]:
+        zh, en = FIELD_MESSAGES.get(self.code, FIELD_MESSAGES["invalid_format"])
+        return {"field": self.field, "code": self.code, "message_zh": zh, "message_en": en}
+
+
+@dataclass
+class ApiError(Exception):
+    """A refusal with a catalogue code; ``fields`` lists what to fix."""
+
+    code: str
+    fields: list[FieldError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in CATALOGUE:
+            raise KeyError(self.code)
+
+    @property
+    def status(self) -> int:
+        return CATALOGUE[self.code][0]
+
+    def as_dict(self) -> dict[str, Any]:
+        _, zh, en = CATALOGUE[self.code]
+        body: dict[str, Any] = {
+            "code": self.code,
+            "message": f"{zh} / {en}",
+            "message_zh": zh,
+            "message_en": en,
+        }
+        if self.fields:
+            body["fields"] = [f.as_dict() for f in self.fields]
+        return {"error": body}
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,322 @@
+"""Receiving reports: validate, seal, store, answer with a receipt. No framework here.
+
+The order of work in ``submit`` is the confidentiality argument in code: the request is
+validated into a model, the content is sealed to the handling office and the identity to
+the custodian, and only sealed bytes plus routing metadata reach the store. The receipt
+secret is returned once and never stored; only its keyed hash is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import crypto, status, tags
+from .errors import ApiError, FieldError
+from .models import (
+    DeadlineInfo,
+    FeedbackItem,
+    ReceiptResponse,
+    ReportSubmission,
+    StatusQuery,
+    StatusResponse,
+    Supplement,
+)
+from .office import OfficeConfig, Unit
+from .receipts import MalformedReceipt, Receipt
+from .store.base import (
+    AttachmentUnavailable,
+    Entry,
+    IdempotencyRecord,
+    IdempotencyReplay,
+    NumberTaken,
+    ReportRecord,
+    ReportStore,
+)
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+EXPLICIT_KEY_TTL = timedelta(hours=24)
+# a resubmission of the very same body (a double click without JavaScript) gets the
+# first receipt back for this long
+IMPLICIT_KEY_TTL = timedelta(hours=1)
+_NUMBER_ATTEMPTS = 8
+
+# pydantic error types -> our field codes
+_ERROR_CODES = {
+    "missing": "required",
+    "string_too_short": "too_short",
+    "string_too_long": "too_long",
+    "too_short": "too_short",
+    "too_long": "too_long",
+    "enum": "invalid_choice",
+    "literal_error": "invalid_choice",
+    "extra_forbidden": "unknown_field",
+    "string_pattern_mismatch": "invalid_format",
+    "date_from_datetime_parsing": "invalid_date",
+    "date_from_datetime_inexact": "invalid_date",
+    "date_parsing": "invalid_date",
+    "date_type": "invalid_date",
+    "greater_than_equal": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "greater_than": "out_of_range",
+    "less_than": "out_of_range",
+}
+_OUR_CODES = {
+    "unknown_region",
+    "unknown_industry",
+    "control_characters",
+    "markup",
+    "invalid_phone",
+    "invalid_email",
+    "invalid_date",
+    "employee_needs_contact",
+    "contact_needed",
+}
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """Translate pydantic's errors to stable field codes (never echoing the input)."""
+    out: list[FieldError] = []
+    for err in exc.errors(include_input=False, include_url=False):
+        kind = err["type"]
+        code = kind if kind in _OUR_CODES else _ERROR_CODES.get(kind)
+        if code is None:
+            code = "invalid_type" if kind.endswith("_type") or "parsing" in kind else "invalid_format"
+        loc = ".".join(str(part) for part in err["loc"]) or "body"
+        out.append(FieldError(loc, code))
+    return out
+
+
+def parse[M: BaseModel](model: type[M], payload: Any, office: OfficeConfig) -> M:
+    if not isinstance(payload, dict):
+        raise ApiError("invalid_body")
+    try:
+        return model.model_validate(payload, context={"office": office})
+    except ValidationError as exc:
+        raise ApiError("validation_failed", field_errors(exc)) from None
+
+
+def canonical(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    response: ReceiptResponse
+    replayed: bool
+
+
+@dataclass
+class Intake:
+    office: OfficeConfig
+    store: ReportStore
+    receipt_key: bytes
+    tag_key: bytes
+    clock: Callable[[], datetime] = field(default=status.now_utc)
+
+    # -- routing -------------------------------------------------------------------------
+
+    def handling_unit(self, region: str) -> Unit:
+        """The office a report of ``region`` is sealed to: nearest ancestor with keys."""
+        for candidate in self.office.region_chain(region):
+            unit = self.office.units_by_code.get(candidate.code)
+            if unit is not None and unit.content_key and unit.custodian_key:
+                return unit
+        raise ApiError("service_unavailable")  # a configuration error: no key to seal to
+
+    # -- submit --------------------------------------------------------------------------
+
+    def submit(self, payload: Any, idempotency_key: str | None = None) -> SubmitResult:
+        submission = parse(ReportSubmission, payload, self.office)
+        if submission.website:
+            raise ApiError("bot_suspected")
+        body = canonical(payload)
+        key_material, ttl, key_kind = self._idempotency_material(idempotency_key, body)
+        key_hash = crypto.keyed_hash(self.receipt_key, key_material, key_kind)
+        body_hash = crypto.keyed_hash(self.receipt_key, body, b"idem-body")
+        seal_key = crypto.keyed_hash(self.receipt_key, key_material, b"idem-seal")
+
+        existing = self.store.get_idempotency(key_hash)
+        if existing is not None:
+            return self._replay(existing, body_hash, seal_key)
+
+        unit = self.handling_unit(submission.region)
+        tag = tags.verify(submission.source, self.tag_key) if submission.source else None
+        now = self.clock()
+        for _ in range(_NUMBER_ATTEMPTS):
+            receipt = Receipt.new()
+            record = self._record(submission, receipt, unit, tag, now)
+            idem = IdempotencyRecord(
+                key_hash=key_hash,
+                body_hash=body_hash,
+                report_number=receipt.number,
+                sealed_receipt=crypto.secret_seal(
+                    seal_key, receipt.compact.encode("ascii"), "idempotency"
+                ),
+                expires_at=now + ttl,
+            )
+            try:
+                self.store.create_report(record, idem)
+            except NumberTaken:
+                continue
+            except IdempotencyReplay as replay:  # a concurrent retry won the race
+                return self._replay(replay.record, body_hash, seal_key)
+            except AttachmentUnavailable:
+                raise ApiError(
+                    "validation_failed", [FieldError("attachments", "invalid_format")]
+                ) from None
+            return SubmitResult(self._receipt_response(receipt, record, tag), replayed=False)
+        raise ApiError("service_unavailable")
+
+    def _idempotency_material(
+        self, idempotency_key: str | None, body: bytes
+    ) -> tuple[bytes, timedelta, bytes]:
+        if idempotency_key is None:
+            return body, IMPLICIT_KEY_TTL, b"idem-implicit"
+        if not IDEMPOTENCY_KEY.match(idempotency_key):
+            raise ApiError("idempotency_key_invalid")
+        return idempotency_key.encode("ascii"), EXPLICIT_KEY_TTL, b"idem-key"
+
+    def _replay(self, record: IdempotencyRecord, body_hash: bytes, seal_key: bytes) -> SubmitResult:
+        if not crypto.equal(record.body_hash, body_hash):
+            raise ApiError("idempotency_conflict")
+        receipt = Receipt.parse(
+            crypto.secret_open(seal_key, record.sealed_receipt, "idempotency").decode("ascii")
+        )
+        report = self.store.get_report(record.report_number)
+        if report is None:  # pragma: no cover - the two are written atomically
+            raise ApiError("service_unavailable")
+        tag = tags.verify(report.source, self.tag_key) if report.source else None
+        return SubmitResult(self._receipt_response(receipt, report, tag), replayed=True)
+
+    def _record(
+        self,
+        submission: ReportSubmission,
+        receipt: Receipt,
+        unit: Unit,
+        tag: tags.TagInfo | None,
+        now: datetime,
+    ) -> ReportRecord:
+        number = receipt.number
+        content = dict(submission.sealed_content(), received_at=now.isoformat())
+        content["attachments"] = list(submission.attachments)
+        identity = None
+        if submission.reporter is not None:
+            identity = crypto.seal(
+                canonical(submission.reporter.model_dump(mode="json")),
+                [unit.custodian_key],
+                f"{number}/identity",
+            ).to_bytes()
+        _, reporter_public = receipt.reporter_keypair()
+        return ReportRecord(
+            number=number,
+            receipt_mac=receipt.mac(self.receipt_key),
+            received_at=now,
+            kind=submission.kind.value,
+            region=submission.region,
+            industry=submission.industry,
+            unit=unit.code,
+            source=tags.stored_form(tag, self.office.posters.tag_granularity),
+            status="received",
+            acceptance_due=status.acceptance_due(now, self.office.rules.deadlines),
+            verification_due=None,
+            reporter_key=reporter_public,
+            content=crypto.seal(canonical(content), [unit.content_key], f"{number}/content").to_bytes(),
+            identity=identity,
+            attachments=tuple(submission.attachments),
+        )
+
+    def _receipt_response(
+        self, receipt: Receipt, record: ReportRecord, tag: tags.TagInfo | None
+    ) -> ReceiptResponse:
+        zh, en = status.label(record.status)
+        unit = self.office.units_by_code[record.unit]
+        return ReceiptResponse(
+            receipt=str(receipt),
+            report_number=record.number,
+            received_at=record.received_at,
+            status=record.status,
+            status_label=zh,
+            status_label_en=en,
+            acceptance_due=record.acceptance_due,
+            handling_unit=unit.name,
+            source_issuer=tags.issuer(tag, self.office) if tag else None,
+        )
+
+    # -- receipt holders -----------------------------------------------------------------
+
+    def authenticate(self, receipt_text: str) -> tuple[Receipt, ReportRecord]:
+        """The report a receipt opens. Wrong and unknown receipts fail the same way."""
+        try:
+            receipt = Receipt.parse(receipt_text)
+        except MalformedReceipt:
+            raise ApiError("receipt_malformed") from None
+        mac = receipt.mac(self.receipt_key)
+        report = self.store.get_report(receipt.number)
+        stored = report.receipt_mac if report is not None else b"\0" * len(mac)
+        if report is None or not crypto.equal(stored, mac):
+            raise ApiError("receipt_invalid")
+        return receipt, report
+
+    def status(self, payload: Any) -> StatusResponse:
+        query = parse(StatusQuery, payload, self.office)
+        receipt, report = self.authenticate(query.receipt)
+        private, _ = receipt.reporter_keypair()
+        feedback = [
+            FeedbackItem(
+                at=entry.at,
+                text=crypto.open_envelope(
+                    crypto.Envelope.from_bytes(entry.sealed), private, f"{report.number}/feedback"
+                ).decode("utf-8"),
+            )
+            for entry in self.store.list_entries(report.number, "feedback")
+        ]
+        zh, en = status.label(report.status)
+        return StatusResponse(
+            report_number=report.number,
+            status=report.status,
+            status_label=zh,
+            status_label_en=en,
+            received_at=report.received_at,
+            kind=report.kind,  # type: ignore[arg-type]
+            region=report.region,
+            deadlines=DeadlineInfo(
+                acceptance_due=report.acceptance_due, verification_due=report.verification_due
+            ),
+            feedback=feedback,
+            supplements=len(self.store.list_entries(report.number, "supplement")),
+        )
+
+    def supplement(self, payload: Any) -> StatusResponse:
+        data = parse(Supplement, payload, self.office)
+        _, report = self.authenticate(data.receipt)
+        unit = self.office.units_by_code[report.unit]
+        sealed = crypto.seal(
+            canonical({"text": data.text, "attachments": list(data.attachments)}),
+            [unit.content_key],
+            f"{report.number}/supplement",
+        )
+        try:
+            self.store.add_entry(
+                Entry(report.number, "supplement", self.clock(), sealed.to_bytes(),
+                      tuple(data.attachments))
+            )
+        except AttachmentUnavailable:
+            raise ApiError(
+                "validation_failed", [FieldError("attachments", "invalid_format")]
+            ) from None
+        return self.status({"receipt": data.receipt})
+
+    def add_feedback(self, number: str, text: str) -> None:
+        """Seal feedback to the reporter (used by officers; here so intake tests can read it)."""
+        report = self.store.get_report(number)
+        if report is None:
+            raise KeyError(number)
+        sealed = crypto.seal(text.encode("utf-8"), [report.reporter_key], f"{number}/feedback")
+        self.store.add_entry(Entry(number, "feedback", self.clock(), sealed.to_bytes()))

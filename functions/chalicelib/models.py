@@ -1,0 +1,268 @@
+"""Pydantic models of everything that crosses the public API.
+
+The models bound every length and format, reject unknown fields, and refuse control
+characters and HTML markup in free text, so the rest of the code handles only clean,
+bounded data. Membership checks that need the office configuration (region, industry)
+read it from the validation context.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .office import OfficeConfig
+
+# C0 and C1 controls except tab, newline and carriage return; also bidi overrides and
+# zero-width characters, which are used to hide text
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
+_PHONE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8}(?:[- ]?\d{1,6})?)$")
+_EMAIL = re.compile(r"^[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+TAG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}\.[A-Za-z0-9_-]{8,16}$"
+
+
+def _clean(value: str, *, multiline: bool) -> str:
+    value = value.strip()
+    if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
+        raise PydanticCustomError("control_characters", "control characters are not allowed")
+    if _MARKUP.search(value):
+        raise PydanticCustomError("markup", "HTML markup is not allowed")
+    return value
+
+
+def _line(value: str) -> str:
+    return _clean(value, multiline=False)
+
+
+def _text(value: str) -> str:
+    return _clean(value, multiline=True).replace("\r\n", "\n")
+
+
+def _phone(value: str) -> str:
+    if not _PHONE.match(value):
+        raise PydanticCustomError("invalid_phone", "malformed phone number")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise PydanticCustomError("invalid_email", "malformed email address")
+    return value
+
+
+Line = Annotated[str, AfterValidator(_line)]
+Text = Annotated[str, AfterValidator(_text)]
+
+
+class ReportKind(StrEnum):
+    hazard = "hazard"  # 重大事故隐患
+    violation = "violation"  # 安全生产非法违法行为
+    concealed_accident = "concealed_accident"  # 瞒报、谎报事故
+
+
+KIND_LABELS: dict[ReportKind, tuple[str, str]] = {
+    ReportKind.hazard: ("重大事故隐患", "Major accident hazard"),
+    ReportKind.violation: ("安全生产非法违法行为", "Illegal act against safety rules"),
+    ReportKind.concealed_accident: ("瞒报、谎报生产安全事故", "Concealed or falsely reported accident"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class GeoPoint(_Strict):
+    """A point the reporter chose to give (WGS-84); never taken from photo metadata."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Reporter(_Strict):
+    """Who reports. Absent means anonymous. Sealed to the custodian only."""
+
+    name: Annotated[Line, StringConstraints(max_length=50)] | None = None
+    phone: Annotated[Line, StringConstraints(max_length=24), AfterValidator(_phone)] | None = None
+    email: Annotated[Line, StringConstraints(max_length=254), AfterValidator(_email)] | None = None
+    employee: bool = False  # works for the reported unit (应急〔2020〕69号)
+
+    @field_validator("name", "phone", "email", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _contact(self) -> Reporter:
+        if self.employee and not (self.name and (self.phone or self.email)):
+            raise PydanticCustomError("employee_needs_contact", "employee reports are real-name")
+        if not (self.name or self.phone or self.email):
+            raise PydanticCustomError("contact_needed", "give a name or a contact")
+        return self
+
+
+def _context_office(info: ValidationInfo) -> OfficeConfig | None:
+    context = info.context or {}
+    office = context.get("office")
+    return office if isinstance(office, OfficeConfig) else None
+
+
+class ReportSubmission(_Strict):
+    """``POST /api/reports``: one report of a hazard, a violation or a concealed accident."""
+
+    kind: ReportKind
+    region: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    industry: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    unit_name: Annotated[Line, StringConstraints(min_length=2, max_length=200)]
+    description: Annotated[Text, StringConstraints(min_length=10, max_length=5000)]
+    address: Annotated[Line, StringConstraints(max_length=300)] | None = None
+    location: GeoPoint | None = None
+    occurred_at: date | None = None
+    reporter: Reporter | None = None
+    source: Annotated[str, StringConstraints(pattern=TAG_PATTERN)] | None = None
+    attachments: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{26}$")]], Field(max_length=20)] = []
+    # honeypot: hidden from people, filled by naive bots; must stay empty
+    website: Annotated[str, StringConstraints(max_length=200)] = ""
+
+    @field_validator("address", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str, info: ValidationInfo) -> str:
+        office = _context_office(info)
+        if office is not None and value not in office.regions_by_code:
+            raise PydanticCustomError("unknown_region", "unknown region code")
+        return value
+
+    @field_validator("industry")
+    @classmethod
+    def _known_industry(cls, value: str, info: ValidationInfo) -> str:
+        office = _context_office(info)
+        if office is not None and value not in office.industries_by_code:
+            raise PydanticCustomError("unknown_industry", "unknown industry")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_future(cls, value: date | None) -> date | None:
+        # a day of slack for time zones: China is UTC+8
+        if value is not None and value > (datetime.now(UTC) + timedelta(days=1)).date():
+            raise PydanticCustomError("invalid_date", "date in the future")
+        return value
+
+    def sealed_content(self) -> dict[str, Any]:
+        """What is sealed to the handling office (everything except the reporter)."""
+        return self.model_dump(mode="json", exclude={"reporter", "website", "attachments"})
+
+
+class StatusQuery(_Strict):
+    """``POST /api/status``: the receipt travels in the body, never in a URL."""
+
+    receipt: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Supplement(_Strict):
+    """``POST /api/reports/supplement``: more information from the receipt holder."""
+
+    receipt: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    text: Annotated[Text, StringConstraints(min_length=2, max_length=5000)]
+    attachments: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{26}$")]], Field(max_length=20)] = []
+
+
+class UploadRequest(_Strict):
+    """``POST /api/attachments``: ask for a place to upload one file of evidence."""
+
+    region: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    content_type: Annotated[str, StringConstraints(max_length=100)]
+    size: int = Field(ge=1)
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str, info: ValidationInfo) -> str:
+        office = _context_office(info)
+        if office is not None and value not in office.regions_by_code:
+            raise PydanticCustomError("unknown_region", "unknown region code")
+        return value
+
+
+# ---- responses -------------------------------------------------------------------------
+
+
+class ReceiptResponse(BaseModel):
+    receipt: str = Field(description="Keep this: 24 characters, shown in groups of four.")
+    report_number: str
+    received_at: datetime
+    status: str
+    status_label: str
+    status_label_en: str
+    acceptance_due: date
+    handling_unit: str
+    source_issuer: str | None = None
+
+
+class FeedbackItem(BaseModel):
+    at: datetime
+    text: str
+
+
+class DeadlineInfo(BaseModel):
+    acceptance_due: date
+    verification_due: date | None = None
+
+
+class StatusResponse(BaseModel):
+    report_number: str
+    status: str
+    status_label: str
+    status_label_en: str
+    received_at: datetime
+    kind: ReportKind
+    region: str
+    deadlines: DeadlineInfo
+    feedback: list[FeedbackItem]
+    supplements: int
+
+
+class UploadTicket(BaseModel):
+    attachment_id: str
+    url: str
+    method: str
+    fields: dict[str, str]
+    max_bytes: int
+    expires_at: datetime
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    code: str
+    message_zh: str
+    message_en: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    message_zh: str
+    message_en: str
+    fields: list[ErrorDetail] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,151 @@
+"""The storage contract. Everything stored is either sealed or needed before decryption.
+
+Clear fields (why each is clear is in docs/architecture.md): the public report number,
+kind, region, industry, handling unit, poster tag, status, timestamps and deadlines, the
+keyed hash of the receipt, and the reporter's *public* feedback key. Report content,
+reporter identity, supplements, feedback and attachments are opaque sealed bytes here.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (unavailable, corrupt). Never user data."""
+
+
+class NumberTaken(StoreError):
+    """A report with this public number exists; the caller draws another number."""
+
+
+@dataclass(frozen=True)
+class AttachmentUnavailable(StoreError):
+    """An attachment named by a report is unknown, not sealed yet, expired or taken."""
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """Lets a retried submission get its first receipt back.
+
+    ``key_hash`` is a keyed hash of the client's idempotency key; ``body_hash`` a keyed
+    hash of the request body (a reused key with another body is a conflict);
+    ``sealed_receipt`` is the receipt encrypted under a key derived from the client's
+    idempotency key, which the server does not keep.
+    """
+
+    key_hash: bytes
+    body_hash: bytes
+    report_number: str
+    sealed_receipt: bytes
+    expires_at: datetime
+
+
+class IdempotencyReplay(StoreError):
+    """The idempotency key was used before; carries the first record."""
+
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__("idempotency key already used")
+        self.record = record
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    number: str
+    receipt_mac: bytes
+    received_at: datetime
+    kind: str
+    region: str
+    industry: str
+    unit: str  # code of the office the report is sealed to
+    source: str | None
+    status: str
+    acceptance_due: date
+    verification_due: date | None
+    reporter_key: str  # base64 X25519 public key derived from the receipt secret
+    content: bytes  # sealed envelope (office content key)
+    identity: bytes | None  # sealed envelope (custodian key), None when anonymous
+    attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A sealed item attached to a report: a reporter supplement or office feedback."""
+
+    report_number: str
+    kind: str  # "supplement" | "feedback"
+    at: datetime
+    sealed: bytes
+    attachments: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class AttachmentRecord:
+    """An uploaded file of evidence, sealed once received."""
+
+    attachment_id: str
+    region: str
+    unit: str
+    content_type: str
+    max_bytes: int
+    created_at: datetime
+    expires_at: datetime  # an unclaimed upload is forgotten after this
+    state: str = "pending"  # pending -> sealed -> linked
+    report_number: str | None = None
+    size: int | None = None
+
+
+class ReportStore(ABC):
+    """The contract both stores pass (tests/store_contract.py)."""
+
+    @abstractmethod
+    def create_report(
+        self, report: ReportRecord, idempotency: IdempotencyRecord | None = None
+    ) -> None:
+        """Store a new report, durably, before returning.
+
+        Atomic with the idempotency record. Raises ``NumberTaken`` or
+        ``IdempotencyReplay`` (with the existing record) or ``AttachmentUnavailable``,
+        and then stores nothing. Claims (links) the report's attachments in the same step.
+        """
+
+    @abstractmethod
+    def get_report(self, number: str) -> ReportRecord | None: ...
+
+    @abstractmethod
+    def iter_reports(self) -> Iterator[ReportRecord]:
+        """All reports, oldest first (officers' listing and statistics)."""
+
+    @abstractmethod
+    def update_status(
+        self, number: str, status: str, verification_due: date | None = None
+    ) -> None: ...
+
+    @abstractmethod
+    def add_entry(self, entry: Entry) -> None: ...
+
+    @abstractmethod
+    def list_entries(self, number: str, kind: str | None = None) -> list[Entry]: ...
+
+    @abstractmethod
+    def get_idempotency(self, key_hash: bytes) -> IdempotencyRecord | None: ...
+
+    # attachments: the record, then the sealed blob, then linking at report creation
+    @abstractmethod
+    def create_attachment(self, record: AttachmentRecord) -> None: ...
+
+    @abstractmethod
+    def get_attachment(self, attachment_id: str) -> AttachmentRecord | None: ...
+
+    @abstractmethod
+    def put_sealed_attachment(self, attachment_id: str, sealed: bytes, size: int) -> None:
+        """Store the sealed blob and mark the record ``sealed``."""
+
+    @abstractmethod
+    def get_sealed_attachment(self, attachment_id: str) -> bytes | None: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""

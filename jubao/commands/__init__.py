@@ -1,0 +1,1 @@
+"""Sub-commands of ``jubao``; see ``jubao.cli``."""
