@@ -24,7 +24,12 @@ class NumberTaken(StoreError):
 
 @dataclass(frozen=True)
 class AttachmentUnavailable(StoreError):
-    """An attachment named by a report is unknown, not sealed yet, expired or taken."""
+    """An attachment is unknown, expired or already claimed (or sealed twice).
+
+    A report may claim an attachment whose upload is still being sealed (in AWS the
+    sealing runs on the S3 event, after the browser's upload): claiming and sealing are
+    independent steps, each done once.
+    """
 
 
 @dataclass(frozen=True)
@@ -93,8 +98,8 @@ class AttachmentRecord:
     max_bytes: int
     created_at: datetime
     expires_at: datetime  # an unclaimed upload is forgotten after this
-    state: str = "pending"  # pending -> sealed -> linked
-    report_number: str | None = None
+    state: str = "pending"  # pending (ticket issued) -> sealed (blob stored)
+    report_number: str | None = None  # set when a report or supplement claims it
     size: int | None = None
 
 
@@ -142,7 +147,7 @@ class ReportStore(ABC):
 
     @abstractmethod
     def put_sealed_attachment(self, attachment_id: str, sealed: bytes, size: int) -> None:
-        """Store the sealed blob and mark the record ``sealed``."""
+        """Store the sealed blob and mark the record ``sealed`` (only from ``pending``)."""
 
     @abstractmethod
     def get_sealed_attachment(self, attachment_id: str) -> bytes | None: ...

@@ -176,8 +176,8 @@ class SqliteStore(ReportStore):
     ) -> None:
         for attachment_id in ids:
             cur = conn.execute(
-                "UPDATE attachments SET state='linked', report_number=? "
-                "WHERE id=? AND state='sealed' AND expires_at>?",
+                "UPDATE attachments SET report_number=? "
+                "WHERE id=? AND report_number IS NULL AND expires_at>?",
                 (number, attachment_id, _ts(now)),
             )
             if cur.rowcount != 1:
