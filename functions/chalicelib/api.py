@@ -1,0 +1,413 @@
+"""The HTTP behaviour of the public API, independent of any web framework.
+
+``app.py`` turns a Chalice request into an ``HttpRequest``, calls one handler here and
+turns the ``HttpResponse`` back; moving to another framework means rewriting only that
+adapter. Every refusal is an ``ApiError`` rendered the same way (JSON or, for plain form
+posts, an HTML page), every unexpected failure becomes a bilingual error without a stack
+trace, and nothing a reporter typed is ever logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import BaseModel
+
+from . import tags
+from .errors import CATALOGUE, ApiError, FieldError
+from .intake import Intake
+from .models import StatusResponse
+from .multipart import Form, FormError, media_type
+from .multipart import parse as parse_form
+from .pages import (
+    Lang,
+    receipt_page,
+    report_error_page,
+    status_error_page,
+    status_page,
+)
+from .ratelimit import RateLimiter
+from .settings import get_office, get_settings
+from .store import open_store
+from .store.base import StoreError
+
+log = logging.getLogger("jubao.api")
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+HTML_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    client: str = "unknown"  # the source address; only ever hashed
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# ---- services, built once per process (Lambda container) --------------------------------
+
+
+@dataclass
+class Services:
+    intake: Intake
+    submit_limiter: RateLimiter
+    status_limiter: RateLimiter
+
+
+@lru_cache(maxsize=1)
+def services() -> Services:
+    settings = get_settings()
+    intake = Intake(
+        office=get_office(),
+        store=open_store(),
+        receipt_key=settings.receipt_key_bytes(),
+        tag_key=settings.tag_key_bytes(),
+    )
+    return Services(
+        intake=intake,
+        submit_limiter=RateLimiter(settings.submit_rate_per_minute),
+        status_limiter=RateLimiter(settings.status_rate_per_minute),
+    )
+
+
+def reset() -> None:
+    """Forget built services (tests; the local server after making development keys)."""
+    if services.cache_info().currsize:
+        services().intake.store.close()
+    services.cache_clear()
+
+
+# ---- responses ----------------------------------------------------------------------------
+
+
+def json_response(status: int, payload: BaseModel | dict[str, Any], **headers: str) -> HttpResponse:
+    body = (
+        payload.model_dump_json()
+        if isinstance(payload, BaseModel)
+        else json.dumps(payload, ensure_ascii=False)
+    )
+    return HttpResponse(
+        status,
+        body,
+        {"Content-Type": "application/json; charset=utf-8", **SECURITY_HEADERS, **headers},
+    )
+
+
+def html_response(status: int, html: str) -> HttpResponse:
+    return HttpResponse(
+        status,
+        html,
+        {
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Security-Policy": HTML_CSP,
+            **SECURITY_HEADERS,
+        },
+    )
+
+
+def error_response(error: ApiError) -> HttpResponse:
+    return json_response(error.status, error.as_dict(), **error.headers)
+
+
+def internal_error() -> HttpResponse:
+    return json_response(
+        500,
+        {
+            "error": {
+                "code": "internal_error",
+                "message": "服务器内部错误，请稍后重试或拨打 12350。 / Internal error; retry later or call 12350.",
+                "message_zh": "服务器内部错误，请稍后重试或拨打 12350。",
+                "message_en": "Internal error; retry later or call 12350.",
+            }
+        },
+    )
+
+
+def _log_failure(route: str, exc: BaseException) -> None:
+    # only where it happened, never the message: messages can carry user input
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[-5:]]
+    log.error(json.dumps({"event": "unhandled", "route": route,
+                          "error": type(exc).__name__, "where": where}))
+
+
+def guarded(route: str, handler: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """Run a handler so that nothing escapes as a stack trace, and log one line without data."""
+
+    def run(request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        try:
+            response = handler(request)
+        except ApiError as error:
+            response = error_response(error)
+        except StoreError as exc:
+            _log_failure(route, exc)
+            response = error_response(ApiError("service_unavailable"))
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            _log_failure(route, exc)
+            response = internal_error()
+        log.info(json.dumps({"event": "request", "route": route, "status": response.status,
+                             "ms": round((time.perf_counter() - started) * 1000, 2)}))
+        return response
+
+    return run
+
+
+# ---- request reading ----------------------------------------------------------------------
+
+
+def _limit(limiter: RateLimiter, request: HttpRequest) -> None:
+    wait = limiter.allow(request.client)
+    if wait > 0:
+        raise ApiError("rate_limited", headers={"Retry-After": str(max(1, round(wait)))})
+
+
+def _check_size(request: HttpRequest, limit: int) -> None:
+    if len(request.body) > limit:
+        raise ApiError("body_too_large")
+
+
+def read_json(request: HttpRequest) -> Any:
+    if media_type(request.header("content-type") or "application/json") != "application/json":
+        raise ApiError("unsupported_media_type")
+    _check_size(request, get_settings().max_body_bytes)
+    try:
+        return json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError("malformed_json") from None
+
+
+# ---- JSON API -----------------------------------------------------------------------------
+
+
+def submit_report(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    _limit(svc.submit_limiter, request)
+    payload = read_json(request)
+    key = request.header("idempotency-key") or None
+    result = svc.intake.submit(payload, key)
+    if result.replayed:
+        return json_response(200, result.response, **{"Idempotent-Replayed": "true"})
+    return json_response(201, result.response)
+
+
+def report_status(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    _limit(svc.status_limiter, request)
+    return json_response(200, svc.intake.status(read_json(request)))
+
+
+def add_supplement(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    _limit(svc.submit_limiter, request)
+    return json_response(201, svc.intake.supplement(read_json(request)))
+
+
+def verify_tag(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    _limit(svc.status_limiter, request)
+    payload = read_json(request)
+    tag = payload.get("tag") if isinstance(payload, dict) else None
+    if not isinstance(tag, str) or len(tag) > 80:
+        raise ApiError("validation_failed", [FieldError("tag", "invalid_tag")])
+    info = tags.verify(tag, svc.intake.tag_key)
+    region = svc.intake.office.regions_by_code.get(info.region) if info else None
+    return json_response(
+        200,
+        {
+            "valid": region is not None,
+            "issuer": region.name if region else None,
+            "issuer_en": region.name_en if region else None,
+        },
+    )
+
+
+# ---- plain HTML form posts ----------------------------------------------------------------
+
+_FORM_FIELD_OF = {  # model error locations -> form field names
+    "reporter.name": "reporter_name",
+    "reporter.phone": "reporter_phone",
+    "reporter.email": "reporter_email",
+    "reporter": "reporter_name",
+    "attachments": "files",
+}
+
+
+def _lang(form: Form) -> Lang:
+    return "en" if form.first("lang") == "en" else "zh"
+
+
+def read_form(request: HttpRequest) -> Form:
+    content_type = request.header("content-type")
+    kind = media_type(content_type)
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise ApiError("unsupported_media_type")
+    try:
+        return parse_form(request.body, content_type)
+    except FormError:
+        raise ApiError("malformed_form") from None
+
+
+def _source_from_referer(request: HttpRequest) -> str:
+    """Without JavaScript the poster tag cannot reach the hidden field, but the browser
+    sends the form page's own address (same origin) as the Referer."""
+    query = urlsplit(request.header("referer")).query
+    values = parse_qs(query).get("src", [])
+    return values[0] if values else ""
+
+
+def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
+    """Map the no-JS form's flat fields onto the JSON model (same validation after)."""
+    f = form.first
+    payload: dict[str, Any] = {
+        key: f(key)
+        for key in ("kind", "region", "industry", "unit_name", "description", "website")
+    }
+    for key in ("address", "occurred_at"):
+        if f(key).strip():
+            payload[key] = f(key)
+    source = f("source") or _source_from_referer(request)
+    if source:
+        payload["source"] = source
+    anonymous = f("anonymous") in ("1", "on")
+    employee = f("reporter_employee") in ("1", "on")
+    contact = any(f(k).strip() for k in ("reporter_name", "reporter_phone", "reporter_email"))
+    if not anonymous and (contact or employee):
+        payload["reporter"] = {
+            "name": f("reporter_name"),
+            "phone": f("reporter_phone"),
+            "email": f("reporter_email"),
+            "employee": employee,
+        }
+    return payload
+
+
+def form_report(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    settings = get_settings()
+    _limit(svc.submit_limiter, request)
+    _check_size(request, settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes)
+    form = read_form(request)
+    lang = _lang(form)
+    values = form.flat()
+    try:
+        payload = form_payload(form, request)
+        payload["attachments"] = _attach_form_files(form, payload.get("region", ""))
+        result = svc.intake.submit(payload)
+    except ApiError as error:
+        if error.code != "validation_failed":
+            _, zh, en = CATALOGUE[error.code]
+            return html_response(
+                error.status, report_error_page(svc.intake.office, lang, values, {}, [zh if lang == "zh" else en])
+            )
+        errors: dict[str, str] = {}
+        summary: list[str] = []
+        for item in error.fields:
+            detail = item.as_dict()
+            message = detail["message_zh"] if lang == "zh" else detail["message_en"]
+            name = _FORM_FIELD_OF.get(item.field, item.field.split(".")[0])
+            errors.setdefault(name, message)
+            summary.append(message)
+        return html_response(422, report_error_page(svc.intake.office, lang, values, errors, summary))
+    return html_response(200 if result.replayed else 201,
+                         receipt_page(svc.intake.office, lang, result.response))
+
+
+def _attach_form_files(form: Form, region: str) -> list[str]:
+    """Files posted with a no-JS form go through the same sealing as uploads."""
+    if not form.files:
+        return []
+    from . import attachments  # the attachment pipeline (sealing, metadata removal)
+
+    return attachments.accept_form_files(services().intake, form.files, region)
+
+
+def form_status(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    _limit(svc.status_limiter, request)
+    _check_size(request, get_settings().max_body_bytes)
+    form = read_form(request)
+    lang = _lang(form)
+    try:
+        result: StatusResponse = svc.intake.status({"receipt": form.first("receipt")})
+    except ApiError as error:
+        _, zh, en = CATALOGUE[error.code]
+        return html_response(
+            error.status,
+            status_error_page(svc.intake.office, lang, {"receipt": ""}, zh if lang == "zh" else en),
+        )
+    return html_response(200, status_page(svc.intake.office, lang, result))
+
+
+def not_found(_: HttpRequest) -> HttpResponse:
+    raise ApiError("not_found")
+
+
+def new_request(
+    method: str, path: str, headers: dict[str, str], body: bytes | str | None, client: str
+) -> HttpRequest:
+    raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+    return HttpRequest(method, path, {k.lower(): v for k, v in headers.items()}, raw, client)
+
+
+
+# ---- attachments (the pipeline lives in chalicelib.attachments) ---------------------------
+
+
+def request_upload(request: HttpRequest) -> HttpResponse:
+    from . import attachments
+    from .intake import parse
+    from .models import UploadRequest
+
+    svc = services()
+    _limit(svc.submit_limiter, request)
+    upload = parse(UploadRequest, read_json(request), svc.intake.office)
+    return json_response(201, attachments.request_upload(svc.intake, upload))
+
+
+def receive_upload(request: HttpRequest, attachment_id: str) -> HttpResponse:
+    from . import attachments
+
+    svc = services()
+    _limit(svc.submit_limiter, request)
+    _check_size(request, get_settings().max_attachment_bytes + 64 * 1024)
+    form = read_form(request)
+    file = next((part for part in form.files if part.name == "file"), None)
+    if file is None:
+        raise ApiError("validation_failed", [FieldError("file", "required")])
+    attachments.receive_upload(svc.intake, attachment_id, form.flat(), file.data, file.content_type)
+    return HttpResponse(204, "", dict(SECURITY_HEADERS))
+
+
+def seal_staged_upload(bucket: str, key: str) -> None:
+    from . import attachments
+
+    attachments.seal_staged_object(services().intake, bucket, key)

@@ -1,0 +1,152 @@
+"""The local server of ``make run``: the built site and the API on one origin.
+
+Paths under ``/api/`` go through Chalice's own local gateway into the real ``app.py`` (the
+same routes and event shape as API Gateway), everything else is a file of the built site.
+The access log has no client addresses and no query strings: a poster tag or a receipt
+must not end up in a log file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from collections.abc import Mapping
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+MAX_REQUEST_BYTES = 120 * 1024 * 1024  # above the largest form with files; the API checks exact limits
+
+_client = threading.local()
+
+
+def _gateway() -> Any:
+    """Chalice's local gateway around the real app, told each request's client address."""
+    from chalice.config import Config
+    from chalice.local import LocalGateway
+
+    from app import app  # functions/app.py
+
+    class Gateway(LocalGateway):  # type: ignore[misc]
+        def _generate_lambda_event(self, *args: Any, **kwargs: Any) -> Any:
+            event = super()._generate_lambda_event(*args, **kwargs)
+            event["requestContext"]["identity"]["sourceIp"] = getattr(_client, "ip", "unknown")
+            return event
+
+    return Gateway(app, Config.create(app_name="jubao", lambda_timeout=60, lambda_memory_size=512))
+
+
+class Handler(SimpleHTTPRequestHandler):
+    gateway: Any = None
+    server_version = "jubao"
+    sys_version = ""
+
+    # -- API -------------------------------------------------------------------------------
+
+    def _api(self) -> None:
+        length_header = self.headers.get("Content-Length")
+        if self.command in ("POST", "PUT", "PATCH") and length_header is None:
+            self._plain(411, {"error": {"code": "length_required",
+                                        "message": "需要 Content-Length。 / Content-Length required."}})
+            return
+        length = int(length_header or 0)
+        if length > MAX_REQUEST_BYTES:
+            self._plain(413, {"error": {"code": "body_too_large",
+                                        "message": "提交的内容过大。 / The request body is too large."}})
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else None
+        _client.ip = self.client_address[0]
+        headers = {k: v for k, v in self.headers.items()}
+        try:
+            response = self.gateway.handle_request(self.command, self.path, headers, body)
+        except Exception as exc:  # Chalice's gateway raises for unknown routes
+            code = getattr(exc, "CODE", 0)
+            if code:
+                self._plain(404, {"error": {"code": "not_found",
+                                            "message": "请求的地址不存在。 / No such address."}})
+                return
+            raise
+        self._write(response)
+
+    def _write(self, response: Mapping[str, Any]) -> None:
+        body = response.get("body") or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if response.get("isBase64Encoded"):
+            import base64
+
+            body = base64.b64decode(body)
+        self.send_response(int(response["statusCode"]))
+        for name, value in (response.get("headers") or {}).items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        for name, values in (response.get("multiValueHeaders") or {}).items():
+            for value in values:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _plain(self, status: int, payload: dict[str, Any]) -> None:
+        self._write({"statusCode": status, "body": json.dumps(payload, ensure_ascii=False),
+                     "headers": {"Content-Type": "application/json; charset=utf-8"}})
+
+    # -- dispatch --------------------------------------------------------------------------
+
+    def _is_api(self) -> bool:
+        return self.path == "/api" or self.path.startswith("/api/")
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        if self._is_api():
+            self._api()
+        else:
+            self._plain(405, {"error": {"code": "method_not_allowed",
+                                        "message": "不支持该请求方法。 / Method not allowed."}})
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self._is_api():
+            self._api()
+        else:
+            super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        if self._is_api():
+            self._api()
+        else:
+            super().do_HEAD()
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self.do_POST()
+
+    do_DELETE = do_PATCH = do_PUT  # noqa: N815
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:  # no directory listings
+        self.send_error(404)
+        return None
+
+    def end_headers(self) -> None:
+        if not self._is_api():
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Referrer-Policy", "same-origin")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        # no client address, no query string
+        path = self.path.split("?", 1)[0] if hasattr(self, "path") else "-"
+        sys.stderr.write(f"{self.log_date_time_string()} {self.command} {path} {args[1] if len(args) > 1 else ''}\n")
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+
+def make_server(host: str, port: int, site_dir: Path) -> Server:
+    handler = partial(Handler, directory=str(site_dir))
+    Handler.gateway = _gateway()
+    return Server((host, port), handler)
