@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from chalice import Chalice, Response
-from chalice.app import S3Event
+from chalice.app import CloudWatchEvent
 
 from chalicelib import api
 from chalicelib.openapi import openapi_document
@@ -96,7 +96,16 @@ def bilingual_framework_errors(event: object, get_response: Callable[[object], R
     return response
 
 
-@app.on_s3_event(bucket="jubao-reports", events=["s3:ObjectCreated:*"], prefix="staging/")
-def seal_upload(event: S3Event) -> None:
-    """In AWS, an upload lands in staging/ and is sealed here (never served back)."""
-    api.seal_staged_upload(event.bucket, event.key)
+# S3 -> EventBridge -> here (an S3 bucket notification cannot be packaged by CloudFormation
+# for a bucket owned by another stack; EventBridge rules can)
+STAGED_UPLOAD = {
+    "source": ["aws.s3"],
+    "detail-type": ["Object Created"],
+    "detail": {"object": {"key": [{"prefix": "staging/"}]}},
+}
+
+
+@app.on_cw_event(STAGED_UPLOAD, name="seal_upload")
+def seal_upload(event: CloudWatchEvent) -> None:
+    """In AWS an upload lands in staging/ and is sealed here, then the plain copy is deleted."""
+    api.seal_staged_upload(event.detail["bucket"]["name"], event.detail["object"]["key"])

@@ -1,0 +1,59 @@
+# Two commands from a fresh machine: `make run` and `make test`.
+# Everything else here is what those two are made of.
+
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+RUN := $(UV) run --locked
+PORT ?= 8000
+DATA ?= data
+export NO_MKDOCS_2_WARNING := 1
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run test setup system system-run posters site serve lint typecheck bench package requirements clean
+
+run: setup system-run site serve ## build the site and posters, serve site + API on :8000
+
+test: setup system site ## set up and run the whole suite
+	$(RUN) pytest -n 2 --dist loadgroup
+
+setup: .venv/.synced
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --quiet
+	@touch $@
+
+system:
+	@bash .ci/system-packages.sh
+
+system-run:
+	@bash .ci/system-packages.sh --run-only
+
+posters: setup
+	$(RUN) jubao posters defaults --out build/posters
+
+site: setup posters
+	$(RUN) mkdocs build --strict --quiet -f site/mkdocs.yml
+
+serve: setup
+	$(RUN) jubao serve --host 127.0.0.1 --port $(PORT) --data-dir $(DATA) --site-dir build/site
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) mypy functions jubao posters
+
+bench: setup system site
+	$(RUN) python bench/run_all.py
+
+requirements: setup ## the Lambda's dependencies, exported from the lock
+	$(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --no-emit-project -o functions/requirements.txt
+
+package: setup requirements ## Lambda deployment package (SAM template + zip) in build/sam
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(RUN) chalice --project-dir functions package --stage prod "$$PWD/build/sam"
+
+clean:
+	rm -rf build .venv .tools .pytest_cache .mypy_cache .ruff_cache
