@@ -35,7 +35,7 @@ from .pages import (
     status_page,
 )
 from .ratelimit import RateLimiter
-from .settings import get_office, get_settings
+from .settings import SettingsError, get_office, get_settings
 from .store import open_store
 from .store.base import StoreError
 
@@ -168,7 +168,7 @@ def guarded(route: str, handler: Callable[[HttpRequest], HttpResponse]) -> Calla
             response = handler(request)
         except ApiError as error:
             response = error_response(error)
-        except StoreError as exc:
+        except (StoreError, SettingsError) as exc:  # nothing was stored: say so, retryable
             _log_failure(route, exc)
             response = error_response(ApiError("service_unavailable"))
         except Exception as exc:  # noqa: BLE001 - the last line of defence

@@ -1,0 +1,97 @@
+"""The crypto module: sealing round trips, and everything that must not open."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib import crypto
+
+OFFICE = crypto.generate_keypair()
+CUSTODIAN = crypto.generate_keypair()
+OTHER = crypto.generate_keypair()
+
+
+@settings(max_examples=60)
+@given(plaintext=st.binary(max_size=4096), context=st.text(min_size=1, max_size=40))
+def test_seal_open_round_trip(plaintext, context):
+    envelope = crypto.seal(plaintext, [OFFICE[1], CUSTODIAN[1]], context)
+    assert crypto.open_envelope(envelope, OFFICE[0], context) == plaintext
+    assert crypto.open_envelope(envelope, CUSTODIAN[0], context) == plaintext
+    restored = crypto.Envelope.from_bytes(envelope.to_bytes())
+    assert crypto.open_envelope(restored, OFFICE[0], context) == plaintext
+
+
+@settings(max_examples=30)
+@given(plaintext=st.binary(min_size=1, max_size=512))
+def test_ciphertext_does_not_contain_the_plaintext(plaintext):
+    marker = b"MARKER" + plaintext
+    blob = crypto.seal(marker, [OFFICE[1]], "r/content").to_bytes()
+    assert marker not in blob
+
+
+def test_other_key_cannot_open():
+    envelope = crypto.seal(b"secret", [OFFICE[1]], "1/content")
+    with pytest.raises(crypto.CryptoError):
+        crypto.open_envelope(envelope, OTHER[0], "1/content")
+
+
+def test_context_binds_the_blob_to_its_place():
+    envelope = crypto.seal(b"secret", [OFFICE[1]], "11111111/content")
+    with pytest.raises(crypto.CryptoError):
+        crypto.open_envelope(envelope, OFFICE[0], "22222222/content")
+    with pytest.raises(crypto.CryptoError):
+        crypto.open_envelope(envelope, OFFICE[0], "11111111/identity")
+
+
+@given(position=st.integers(min_value=0))
+def test_tampering_is_detected(position):
+    envelope = crypto.seal(b"the report text", [OFFICE[1]], "c")
+    raw = bytearray(crypto.b64d(envelope.ciphertext))
+    raw[position % len(raw)] ^= 0x01
+    tampered = envelope.model_copy(update={"ciphertext": crypto.b64e(bytes(raw))})
+    with pytest.raises(crypto.CryptoError):
+        crypto.open_envelope(tampered, OFFICE[0], "c")
+
+
+def test_rewrap_forwards_without_reencrypting():
+    envelope = crypto.seal(b"forwarded case", [OFFICE[1]], "n/content")
+    forwarded = crypto.rewrap(envelope, OFFICE[0], [OTHER[1]])
+    assert forwarded.ciphertext == envelope.ciphertext
+    assert crypto.open_envelope(forwarded, OTHER[0], "n/content") == b"forwarded case"
+    with pytest.raises(crypto.CryptoError):  # not listed again: no longer a recipient
+        crypto.open_envelope(forwarded, OFFICE[0], "n/content")
+
+
+def test_keyed_hash_separates_purposes_and_keys():
+    key = crypto.random_bytes(32)
+    a = crypto.keyed_hash(key, b"x", b"receipt")
+    assert a != crypto.keyed_hash(key, b"x", b"poster-tag")
+    assert a != crypto.keyed_hash(crypto.random_bytes(32), b"x", b"receipt")
+    assert a == crypto.keyed_hash(key, b"x", b"receipt")
+
+
+def test_secret_seal_round_trip_and_context():
+    key = crypto.random_bytes(32)
+    sealed = crypto.secret_seal(key, b"receipt", "idempotency")
+    assert crypto.secret_open(key, sealed, "idempotency") == b"receipt"
+    with pytest.raises(crypto.CryptoError):
+        crypto.secret_open(key, sealed, "other")
+
+
+def test_reporter_keypair_is_deterministic_and_secret_specific():
+    a = crypto.reporter_keypair(b"A" * 16)
+    assert a == crypto.reporter_keypair(b"A" * 16)
+    assert a != crypto.reporter_keypair(b"B" * 16)
+    envelope = crypto.seal(b"feedback", [a[1]], "f")
+    assert crypto.open_envelope(envelope, a[0], "f") == b"feedback"
+
+
+def test_malformed_keys_are_refused_without_detail():
+    with pytest.raises(crypto.CryptoError):
+        crypto.seal(b"x", ["not base64!"], "c")
+    with pytest.raises(crypto.CryptoError):
+        crypto.seal(b"x", [crypto.b64e(b"short")], "c")
+    with pytest.raises(crypto.CryptoError):
+        crypto.seal(b"x", [], "c")
