@@ -1,16 +1,112 @@
-"""Placeholder: filled in by its issue."""
+"""``jubao reward-calc``: the reward for one case, read as JSON on standard input.
+
+The same rules as the site's calculator and the officers' side (``chalicelib.rewards``);
+the answer is JSON with the amount and its basis, cited, in Chinese and English. A bad
+input is refused with exit status 2 and a bilingual message, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from typing import Any
+
+from chalicelib.rewards import RewardCase, RuleSetError, evaluate, load_rule_set, rule_set_names
+from pydantic import ValidationError
+
+EXIT_INVALID = 2
+
+# pydantic error types -> Chinese; the English text is pydantic's own message
+_ERRORS_ZH = {
+    "missing": "缺少该字段",
+    "extra_forbidden": "未知字段",
+    "bool_type": "须为 true 或 false",
+    "int_type": "须为整数",
+    "string_type": "须为字符串",
+    "greater_than_equal": "取值过小",
+    "less_than_equal": "取值过大",
+    "literal_error": "取值无效",
+    "enum": "取值无效",
+    "string_pattern_mismatch": "格式不正确",
+    "model_type": "须为 JSON 对象",
+}
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("reward-calc", help="(not yet available)")
+    parser = sub.add_parser(
+        "reward-calc",
+        help="计算举报奖励 / compute a reward (case as JSON on stdin)",
+        description=(
+            "从标准输入读取一个案件（JSON），输出奖励金额及依据（JSON）。"
+            " / Read one case as JSON on standard input; print the reward and its basis as JSON."
+            " Fields: kind, verified, real_name, has_contact, reporter_is_employee,"
+            " report_order, joint_reporters, already_handled_by_regulator, fine_total_yuan,"
+            " accident_grade, concealed_deaths, rule_set."
+        ),
+    )
+    parser.add_argument(
+        "--rule-set",
+        metavar="NAME",
+        help="使用的奖励规则集（优先于案件中的 rule_set 和单位默认值）"
+        " / rule set to apply (overrides the case's rule_set and the office default)",
+    )
+    parser.add_argument(
+        "--list-rule-sets",
+        action="store_true",
+        help="列出可用的规则集 / list the available rule sets",
+    )
     parser.set_defaults(func=_run)
 
 
+def _refuse(zh: str, en: str, details: list[str] | None = None) -> int:
+    lines = [f"错误：{zh} / Error: {en}", *(details or [])]
+    print("\n".join(lines), file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _field_errors(exc: ValidationError) -> list[str]:
+    details = []
+    for error in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(case)"
+        message = error["msg"].removeprefix("Value error, ")
+        zh = _ERRORS_ZH.get(error["type"])
+        # custom errors of the case model are already "中文 / English"
+        details.append(f"  - {where}: {zh} / {message}" if zh else f"  - {where}: {message}")
+    return details
+
+
+def _list() -> int:
+    for name in rule_set_names():
+        rule_set = load_rule_set(name)
+        print(f"{name}\t{rule_set.title_zh}\t{rule_set.title_en}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
-    print("not yet available")
-    return 2
+    if args.list_rule_sets:
+        return _list()
+    text = sys.stdin.read()
+    if not text.strip():
+        return _refuse(
+            "标准输入为空，请输入一个案件（JSON）", "standard input is empty; give one case as JSON"
+        )
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return _refuse(
+            f"输入不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）",
+            f"the input is not valid JSON (line {exc.lineno}, column {exc.colno})",
+        )
+    if not isinstance(data, dict):
+        return _refuse("案件须为 JSON 对象", "the case must be a JSON object")
+    try:
+        case = RewardCase.model_validate(data)
+    except ValidationError as exc:
+        return _refuse("案件内容无效", "invalid case", _field_errors(exc))
+    try:
+        result = evaluate(case, args.rule_set)
+    except RuleSetError as exc:
+        return _refuse("无法使用该奖励规则集", "cannot use that rule set", [f"  - {exc}"])
+    print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
