@@ -9,11 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from chalice import Chalice, Response
-from chalice.app import CloudWatchEvent
-
+from chalice.app import Chalice, CloudWatchEvent, Response
 from chalicelib import api
-from chalicelib.openapi import openapi_document
+from chalicelib.errors import ApiError
 
 app = Chalice(app_name="jubao")
 app.log.setLevel(logging.INFO)
@@ -36,7 +34,8 @@ def _call(route: str, handler: Callable[[api.HttpRequest], api.HttpResponse]) ->
         str(identity.get("sourceIp") or "unknown"),
     )
     result = api.guarded(route, handler)(http_request)
-    return Response(body=result.body, status_code=result.status, headers=result.headers)
+    headers: dict[str, str | list[str]] = {**result.headers}
+    return Response(body=result.body, status_code=result.status, headers=headers)
 
 
 @app.route("/api/reports", methods=["POST"], content_types=ANY)
@@ -81,18 +80,27 @@ def form_status() -> Response:
 
 @app.route("/api/openapi.json", methods=["GET"])
 def openapi() -> Response:
+    from chalicelib.openapi import openapi_document  # pydantic's JSON-schema code: only here
+
     return _call("openapi", lambda _: api.json_response(200, openapi_document()))
 
 
 @app.middleware("http")
-def bilingual_framework_errors(event: object, get_response: Callable[[object], Response]) -> Response:
+def bilingual_framework_errors(
+    event: object, get_response: Callable[[object], Response]
+) -> Response:
     """Chalice answers wrong methods itself; give those answers our error shape too."""
     response = get_response(event)
     if response.status_code == 405:
-        error = api.error_response(api.ApiError("method_not_allowed"))
-        return Response(body=error.body, status_code=405,
-                        headers={**error.headers, **{k: v for k, v in response.headers.items()
-                                                       if k.lower() == "allow"}})
+        error = api.error_response(ApiError("method_not_allowed"))
+        return Response(
+            body=error.body,
+            status_code=405,
+            headers={
+                **error.headers,
+                **{k: v for k, v in response.headers.items() if k.lower() == "allow"},
+            },
+        )
     return response
 
 

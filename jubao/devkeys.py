@@ -38,7 +38,7 @@ def ensure_dev_keys(office: OfficeConfig, directory: Path) -> DevKeys:
     """Create whatever development key is missing; never overwrite an existing one."""
     created: list[Path] = []
     directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
+    directory.chmod(0o700)
     for name in ("receipt.key", "tag.key"):
         path = directory / name
         if not path.exists():

@@ -18,19 +18,20 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-MAX_REQUEST_BYTES = 120 * 1024 * 1024  # above the largest form with files; the API checks exact limits
+MAX_REQUEST_BYTES = (
+    120 * 1024 * 1024
+)  # above the largest form with files; the API checks exact limits
 
 _client = threading.local()
 
 
 def _gateway() -> Any:
     """Chalice's local gateway around the real app, told each request's client address."""
+    from app import app  # functions/app.py
     from chalice.config import Config
     from chalice.local import LocalGateway
 
-    from app import app  # functions/app.py
-
-    class Gateway(LocalGateway):  # type: ignore[misc]
+    class Gateway(LocalGateway):
         def _generate_lambda_event(self, *args: Any, **kwargs: Any) -> Any:
             event = super()._generate_lambda_event(*args, **kwargs)
             event["requestContext"]["identity"]["sourceIp"] = getattr(_client, "ip", "unknown")
@@ -42,6 +43,7 @@ def _gateway() -> Any:
 class Handler(SimpleHTTPRequestHandler):
     gateway: Any = None
     server_version = "jubao"
+    protocol_version = "HTTP/1.1"  # keep-alive: every response has a Content-Length
     sys_version = ""
 
     # -- API -------------------------------------------------------------------------------
@@ -49,13 +51,27 @@ class Handler(SimpleHTTPRequestHandler):
     def _api(self) -> None:
         length_header = self.headers.get("Content-Length")
         if self.command in ("POST", "PUT", "PATCH") and length_header is None:
-            self._plain(411, {"error": {"code": "length_required",
-                                        "message": "需要 Content-Length。 / Content-Length required."}})
+            self._plain(
+                411,
+                {
+                    "error": {
+                        "code": "length_required",
+                        "message": "需要 Content-Length。 / Content-Length required.",
+                    }
+                },
+            )
             return
         length = int(length_header or 0)
         if length > MAX_REQUEST_BYTES:
-            self._plain(413, {"error": {"code": "body_too_large",
-                                        "message": "提交的内容过大。 / The request body is too large."}})
+            self._plain(
+                413,
+                {
+                    "error": {
+                        "code": "body_too_large",
+                        "message": "提交的内容过大。 / The request body is too large.",
+                    }
+                },
+            )
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else None
@@ -66,8 +82,15 @@ class Handler(SimpleHTTPRequestHandler):
         except Exception as exc:  # Chalice's gateway raises for unknown routes
             code = getattr(exc, "CODE", 0)
             if code:
-                self._plain(404, {"error": {"code": "not_found",
-                                            "message": "请求的地址不存在。 / No such address."}})
+                self._plain(
+                    404,
+                    {
+                        "error": {
+                            "code": "not_found",
+                            "message": "请求的地址不存在。 / No such address.",
+                        }
+                    },
+                )
                 return
             raise
         self._write(response)
@@ -93,34 +116,46 @@ class Handler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
 
     def _plain(self, status: int, payload: dict[str, Any]) -> None:
-        self._write({"statusCode": status, "body": json.dumps(payload, ensure_ascii=False),
-                     "headers": {"Content-Type": "application/json; charset=utf-8"}})
+        self._write(
+            {
+                "statusCode": status,
+                "body": json.dumps(payload, ensure_ascii=False),
+                "headers": {"Content-Type": "application/json; charset=utf-8"},
+            }
+        )
 
     # -- dispatch --------------------------------------------------------------------------
 
     def _is_api(self) -> bool:
         return self.path == "/api" or self.path.startswith("/api/")
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         if self._is_api():
             self._api()
         else:
-            self._plain(405, {"error": {"code": "method_not_allowed",
-                                        "message": "不支持该请求方法。 / Method not allowed."}})
+            self._plain(
+                405,
+                {
+                    "error": {
+                        "code": "method_not_allowed",
+                        "message": "不支持该请求方法。 / Method not allowed.",
+                    }
+                },
+            )
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self._is_api():
             self._api()
         else:
             super().do_GET()
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         if self._is_api():
             self._api()
         else:
             super().do_HEAD()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self.do_POST()
 
     do_DELETE = do_PATCH = do_PUT  # noqa: N815
@@ -135,10 +170,11 @@ class Handler(SimpleHTTPRequestHandler):
             self.send_header("Referrer-Policy", "same-origin")
         super().end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         # no client address, no query string
         path = self.path.split("?", 1)[0] if hasattr(self, "path") else "-"
-        sys.stderr.write(f"{self.log_date_time_string()} {self.command} {path} {args[1] if len(args) > 1 else ''}\n")
+        status = args[1] if len(args) > 1 else ""
+        sys.stderr.write(f"{self.log_date_time_string()} {self.command} {path} {status}\n")
 
 
 class Server(ThreadingHTTPServer):

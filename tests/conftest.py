@@ -21,6 +21,7 @@ def dev_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Settings pointed at a fresh data folder with development keys; returns the folder."""
     from chalicelib import api, settings
     from chalicelib.office import load_office
+
     from jubao.devkeys import ensure_dev_keys
 
     for name in list(os.environ):
@@ -60,8 +61,12 @@ class LiveServer:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, site_dir: Path | None = None, env: dict[str, str] | None = None,
-                 log: Path | None = None) -> LiveServer:
+def start_server(
+    data_dir: Path,
+    site_dir: Path | None = None,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> LiveServer:
     """Start `jubao serve` as a real process on a free loopback port and wait for it."""
     port = free_port()
     log = log or data_dir.parent / f"server-{port}.log"
@@ -69,8 +74,18 @@ def start_server(data_dir: Path, site_dir: Path | None = None, env: dict[str, st
     process_env = {k: v for k, v in os.environ.items() if not k.startswith("JUBAO_")}
     process_env.update(env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "jubao.cli", "serve", "--port", str(port),
-         "--data-dir", str(data_dir), "--site-dir", str(site_dir or ROOT / "build" / "site")],
+        [
+            sys.executable,
+            "-m",
+            "jubao.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+            "--site-dir",
+            str(site_dir or ROOT / "build" / "site"),
+        ],
         cwd=ROOT,
         env=process_env,
         stdout=log.open("ab"),
@@ -92,7 +107,9 @@ def start_server(data_dir: Path, site_dir: Path | None = None, env: dict[str, st
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("live") / "data"
-    server = start_server(data, env={"JUBAO_SUBMIT_RATE_PER_MINUTE": "100000",
-                                     "JUBAO_STATUS_RATE_PER_MINUTE": "100000"})
+    server = start_server(
+        data,
+        env={"JUBAO_SUBMIT_RATE_PER_MINUTE": "100000", "JUBAO_STATUS_RATE_PER_MINUTE": "100000"},
+    )
     yield server
     server.stop()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from chalicelib import crypto
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from chalicelib import crypto
 
 OFFICE = crypto.generate_keypair()
 CUSTODIAN = crypto.generate_keypair()

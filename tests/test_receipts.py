@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from chalicelib import crypto
 from chalicelib.receipts import ALPHABET, MalformedReceipt, Receipt
+from hypothesis import given
+from hypothesis import strategies as st
 
 receipts = st.builds(
     Receipt,
@@ -37,8 +36,17 @@ def test_confusable_letters_are_read_as_digits():
     assert Receipt.parse(typed.replace("I", "l", 1)) == receipt
 
 
-@pytest.mark.parametrize("text", ["", "1234", "1234-5678-ABCD-EFGH-JKMN-PQR", "ABCD5678ABCDEFGHJKMNPQRS",
-                                  "1234-5678-ABCD-EFGH-JKMN-PQRS-TVWX", "1234-5678-ABCD-EFGH-JKMN-PQR!"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "1234",
+        "1234-5678-ABCD-EFGH-JKMN-PQR",
+        "ABCD5678ABCDEFGHJKMNPQRS",
+        "1234-5678-ABCD-EFGH-JKMN-PQRS-TVWX",
+        "1234-5678-ABCD-EFGH-JKMN-PQR!",
+    ],
+)
 def test_malformed(text):
     with pytest.raises(MalformedReceipt):
         Receipt.parse(text)

@@ -17,23 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel
 
 from . import tags
-from .errors import CATALOGUE, ApiError, FieldError
+from .errors import ApiError, FieldError
 from .intake import Intake
-from .models import StatusResponse
-from .multipart import Form, FormError, media_type
-from .multipart import parse as parse_form
-from .pages import (
-    Lang,
-    receipt_page,
-    report_error_page,
-    status_error_page,
-    status_page,
-)
+from .multipart import media_type
 from .ratelimit import RateLimiter
 from .settings import SettingsError, get_office, get_settings
 from .store import open_store
@@ -138,28 +128,23 @@ def error_response(error: ApiError) -> HttpResponse:
 
 
 def internal_error() -> HttpResponse:
-    return json_response(
-        500,
-        {
-            "error": {
-                "code": "internal_error",
-                "message": "服务器内部错误，请稍后重试或拨打 12350。 / Internal error; retry later or call 12350.",
-                "message_zh": "服务器内部错误，请稍后重试或拨打 12350。",
-                "message_en": "Internal error; retry later or call 12350.",
-            }
-        },
-    )
+    return error_response(ApiError("internal_error"))
 
 
 def _log_failure(route: str, exc: BaseException) -> None:
     # only where it happened, never the message: messages can carry user input
     frames = traceback.extract_tb(exc.__traceback__)
     where = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[-5:]]
-    log.error(json.dumps({"event": "unhandled", "route": route,
-                          "error": type(exc).__name__, "where": where}))
+    log.error(
+        json.dumps(
+            {"event": "unhandled", "route": route, "error": type(exc).__name__, "where": where}
+        )
+    )
 
 
-def guarded(route: str, handler: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+def guarded(
+    route: str, handler: Callable[[HttpRequest], HttpResponse]
+) -> Callable[[HttpRequest], HttpResponse]:
     """Run a handler so that nothing escapes as a stack trace, and log one line without data."""
 
     def run(request: HttpRequest) -> HttpResponse:
@@ -171,11 +156,19 @@ def guarded(route: str, handler: Callable[[HttpRequest], HttpResponse]) -> Calla
         except (StoreError, SettingsError) as exc:  # nothing was stored: say so, retryable
             _log_failure(route, exc)
             response = error_response(ApiError("service_unavailable"))
-        except Exception as exc:  # noqa: BLE001 - the last line of defence
+        except Exception as exc:
             _log_failure(route, exc)
             response = internal_error()
-        log.info(json.dumps({"event": "request", "route": route, "status": response.status,
-                             "ms": round((time.perf_counter() - started) * 1000, 2)}))
+        log.info(
+            json.dumps(
+                {
+                    "event": "request",
+                    "route": route,
+                    "status": response.status,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+            )
+        )
         return response
 
     return run
@@ -250,121 +243,19 @@ def verify_tag(request: HttpRequest) -> HttpResponse:
     )
 
 
-# ---- plain HTML form posts ----------------------------------------------------------------
-
-_FORM_FIELD_OF = {  # model error locations -> form field names
-    "reporter.name": "reporter_name",
-    "reporter.phone": "reporter_phone",
-    "reporter.email": "reporter_email",
-    "reporter": "reporter_name",
-    "attachments": "files",
-}
-
-
-def _lang(form: Form) -> Lang:
-    return "en" if form.first("lang") == "en" else "zh"
-
-
-def read_form(request: HttpRequest) -> Form:
-    content_type = request.header("content-type")
-    kind = media_type(content_type)
-    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raise ApiError("unsupported_media_type")
-    try:
-        return parse_form(request.body, content_type)
-    except FormError:
-        raise ApiError("malformed_form") from None
-
-
-def _source_from_referer(request: HttpRequest) -> str:
-    """Without JavaScript the poster tag cannot reach the hidden field, but the browser
-    sends the form page's own address (same origin) as the Referer."""
-    query = urlsplit(request.header("referer")).query
-    values = parse_qs(query).get("src", [])
-    return values[0] if values else ""
-
-
-def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
-    """Map the no-JS form's flat fields onto the JSON model (same validation after)."""
-    f = form.first
-    payload: dict[str, Any] = {
-        key: f(key)
-        for key in ("kind", "region", "industry", "unit_name", "description", "website")
-    }
-    for key in ("address", "occurred_at"):
-        if f(key).strip():
-            payload[key] = f(key)
-    source = f("source") or _source_from_referer(request)
-    if source:
-        payload["source"] = source
-    anonymous = f("anonymous") in ("1", "on")
-    employee = f("reporter_employee") in ("1", "on")
-    contact = any(f(k).strip() for k in ("reporter_name", "reporter_phone", "reporter_email"))
-    if not anonymous and (contact or employee):
-        payload["reporter"] = {
-            "name": f("reporter_name"),
-            "phone": f("reporter_phone"),
-            "email": f("reporter_email"),
-            "employee": employee,
-        }
-    return payload
+# ---- plain HTML form posts (chalicelib.forms, imported when first needed) -------------------
 
 
 def form_report(request: HttpRequest) -> HttpResponse:
-    svc = services()
-    settings = get_settings()
-    _limit(svc.submit_limiter, request)
-    _check_size(request, settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes)
-    form = read_form(request)
-    lang = _lang(form)
-    values = form.flat()
-    try:
-        payload = form_payload(form, request)
-        payload["attachments"] = _attach_form_files(form, payload.get("region", ""))
-        result = svc.intake.submit(payload)
-    except ApiError as error:
-        if error.code != "validation_failed":
-            _, zh, en = CATALOGUE[error.code]
-            return html_response(
-                error.status, report_error_page(svc.intake.office, lang, values, {}, [zh if lang == "zh" else en])
-            )
-        errors: dict[str, str] = {}
-        summary: list[str] = []
-        for item in error.fields:
-            detail = item.as_dict()
-            message = detail["message_zh"] if lang == "zh" else detail["message_en"]
-            name = _FORM_FIELD_OF.get(item.field, item.field.split(".")[0])
-            errors.setdefault(name, message)
-            summary.append(message)
-        return html_response(422, report_error_page(svc.intake.office, lang, values, errors, summary))
-    return html_response(200 if result.replayed else 201,
-                         receipt_page(svc.intake.office, lang, result.response))
+    from . import forms
 
-
-def _attach_form_files(form: Form, region: str) -> list[str]:
-    """Files posted with a no-JS form go through the same sealing as uploads."""
-    if not form.files:
-        return []
-    from . import attachments  # the attachment pipeline (sealing, metadata removal)
-
-    return attachments.accept_form_files(services().intake, form.files, region)
+    return forms.form_report(request)
 
 
 def form_status(request: HttpRequest) -> HttpResponse:
-    svc = services()
-    _limit(svc.status_limiter, request)
-    _check_size(request, get_settings().max_body_bytes)
-    form = read_form(request)
-    lang = _lang(form)
-    try:
-        result: StatusResponse = svc.intake.status({"receipt": form.first("receipt")})
-    except ApiError as error:
-        _, zh, en = CATALOGUE[error.code]
-        return html_response(
-            error.status,
-            status_error_page(svc.intake.office, lang, {"receipt": ""}, zh if lang == "zh" else en),
-        )
-    return html_response(200, status_page(svc.intake.office, lang, result))
+    from . import forms
+
+    return forms.form_status(request)
 
 
 def not_found(_: HttpRequest) -> HttpResponse:
@@ -376,7 +267,6 @@ def new_request(
 ) -> HttpRequest:
     raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
     return HttpRequest(method, path, {k.lower(): v for k, v in headers.items()}, raw, client)
-
 
 
 # ---- attachments (the pipeline lives in chalicelib.attachments) ---------------------------
@@ -399,6 +289,8 @@ def receive_upload(request: HttpRequest, attachment_id: str) -> HttpResponse:
     svc = services()
     _limit(svc.submit_limiter, request)
     _check_size(request, get_settings().max_attachment_bytes + 64 * 1024)
+    from .forms import read_form
+
     form = read_form(request)
     file = next((part for part in form.files if part.name == "file"), None)
     if file is None:

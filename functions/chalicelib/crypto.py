@@ -42,7 +42,7 @@ class CryptoError(Exception):
 class Envelope(BaseModel):
     """A sealed payload: one ciphertext, and its data key wrapped per recipient key id."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     v: int = ENVELOPE_VERSION
     nonce: str
@@ -220,9 +220,7 @@ def secret_open(key: bytes, sealed: bytes, context: str) -> bytes:
     nonce, ciphertext = sealed[:_AEAD_NONCE_BYTES], sealed[_AEAD_NONCE_BYTES:]
     try:
         return bytes(
-            sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-                ciphertext, _aad(context), nonce, key
-            )
+            sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, _aad(context), nonce, key)
         )
     except nacl.exceptions.CryptoError as exc:
         raise CryptoError("sealed value does not open") from exc

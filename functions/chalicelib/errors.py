@@ -14,7 +14,11 @@ from typing import Any
 CATALOGUE: dict[str, tuple[int, str, str]] = {
     "malformed_json": (400, "请求内容不是有效的 JSON。", "The request body is not valid JSON."),
     "malformed_form": (400, "表单内容无法解析。", "The form data could not be parsed."),
-    "invalid_body": (400, "请求内容必须是一个 JSON 对象。", "The request body must be a JSON object."),
+    "invalid_body": (
+        400,
+        "请求内容必须是一个 JSON 对象。",
+        "The request body must be a JSON object.",
+    ),
     "validation_failed": (
         422,
         "提交的内容有误，请按提示修改。",
@@ -70,6 +74,11 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     ),
     "not_found": (404, "请求的地址不存在。", "No such address."),
     "method_not_allowed": (405, "不支持该请求方法。", "Method not allowed."),
+    "internal_error": (
+        500,
+        "服务器内部错误，请稍后重试或拨打 12350。",
+        "Internal error; retry later or call 12350.",
+    ),
     "service_unavailable": (
         503,
         "服务暂时不可用，您的举报未被保存，请稍后重试或拨打 12350。",

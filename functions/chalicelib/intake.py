@@ -87,7 +87,9 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
         kind = err["type"]
         code = kind if kind in _OUR_CODES else _ERROR_CODES.get(kind)
         if code is None:
-            code = "invalid_type" if kind.endswith("_type") or "parsing" in kind else "invalid_format"
+            code = (
+                "invalid_type" if kind.endswith("_type") or "parsing" in kind else "invalid_format"
+            )
         loc = ".".join(str(part) for part in err["loc"]) or "body"
         out.append(FieldError(loc, code))
     return out
@@ -227,7 +229,9 @@ class Intake:
             acceptance_due=status.acceptance_due(now, self.office.rules.deadlines),
             verification_due=None,
             reporter_key=reporter_public,
-            content=crypto.seal(canonical(content), [unit.content_key], f"{number}/content").to_bytes(),
+            content=crypto.seal(
+                canonical(content), [unit.content_key], f"{number}/content"
+            ).to_bytes(),
             identity=identity,
             attachments=tuple(submission.attachments),
         )
@@ -304,8 +308,13 @@ class Intake:
         )
         try:
             self.store.add_entry(
-                Entry(report.number, "supplement", self.clock(), sealed.to_bytes(),
-                      tuple(data.attachments))
+                Entry(
+                    report.number,
+                    "supplement",
+                    self.clock(),
+                    sealed.to_bytes(),
+                    tuple(data.attachments),
+                )
             )
         except AttachmentUnavailable:
             raise ApiError(

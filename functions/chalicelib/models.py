@@ -29,7 +29,9 @@ from .office import OfficeConfig
 
 # C0 and C1 controls except tab, newline and carriage return; also bidi overrides and
 # zero-width characters, which are used to hide text
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 _PHONE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8}(?:[- ]?\d{1,6})?)$")
 _EMAIL = re.compile(r"^[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
@@ -78,12 +80,23 @@ class ReportKind(StrEnum):
 KIND_LABELS: dict[ReportKind, tuple[str, str]] = {
     ReportKind.hazard: ("重大事故隐患", "Major accident hazard"),
     ReportKind.violation: ("安全生产非法违法行为", "Illegal act against safety rules"),
-    ReportKind.concealed_accident: ("瞒报、谎报生产安全事故", "Concealed or falsely reported accident"),
+    ReportKind.concealed_accident: (
+        "瞒报、谎报生产安全事故",
+        "Concealed or falsely reported accident",
+    ),
 }
 
 
+# defer_build: a model's validator is built on first use, not at import, which keeps the
+# Lambda cold start short (a status look-up never builds the submission model)
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, defer_build=True
+    )
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(defer_build=True)
 
 
 class GeoPoint(_Strict):
@@ -134,7 +147,9 @@ class ReportSubmission(_Strict):
     occurred_at: date | None = None
     reporter: Reporter | None = None
     source: Annotated[str, StringConstraints(pattern=TAG_PATTERN)] | None = None
-    attachments: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{26}$")]], Field(max_length=20)] = []
+    attachments: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{26}$")]], Field(max_length=20)
+    ] = []
     # honeypot: hidden from people, filled by naive bots; must stay empty
     website: Annotated[str, StringConstraints(max_length=200)] = ""
 
@@ -183,7 +198,9 @@ class Supplement(_Strict):
 
     receipt: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     text: Annotated[Text, StringConstraints(min_length=2, max_length=5000)]
-    attachments: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{26}$")]], Field(max_length=20)] = []
+    attachments: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{26}$")]], Field(max_length=20)
+    ] = []
 
 
 class UploadRequest(_Strict):
@@ -205,7 +222,7 @@ class UploadRequest(_Strict):
 # ---- responses -------------------------------------------------------------------------
 
 
-class ReceiptResponse(BaseModel):
+class ReceiptResponse(_Out):
     receipt: str = Field(description="Keep this: 24 characters, shown in groups of four.")
     report_number: str
     received_at: datetime
@@ -217,17 +234,17 @@ class ReceiptResponse(BaseModel):
     source_issuer: str | None = None
 
 
-class FeedbackItem(BaseModel):
+class FeedbackItem(_Out):
     at: datetime
     text: str
 
 
-class DeadlineInfo(BaseModel):
+class DeadlineInfo(_Out):
     acceptance_due: date
     verification_due: date | None = None
 
 
-class StatusResponse(BaseModel):
+class StatusResponse(_Out):
     report_number: str
     status: str
     status_label: str
@@ -240,7 +257,7 @@ class StatusResponse(BaseModel):
     supplements: int
 
 
-class UploadTicket(BaseModel):
+class UploadTicket(_Out):
     attachment_id: str
     url: str
     method: str
@@ -249,14 +266,14 @@ class UploadTicket(BaseModel):
     expires_at: datetime
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(_Out):
     field: str
     code: str
     message_zh: str
     message_en: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(_Out):
     code: str
     message: str
     message_zh: str
@@ -264,5 +281,5 @@ class ErrorBody(BaseModel):
     fields: list[ErrorDetail] = []
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(_Out):
     error: ErrorBody

@@ -7,8 +7,6 @@ the number of parts and the size of text fields.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -65,6 +63,9 @@ def _urlencoded(body: bytes, max_parts: int) -> Form:
 def _multipart(body: bytes, content_type: str, max_parts: int, max_field_bytes: int) -> Form:
     if "boundary=" not in content_type:
         raise FormError("multipart body without boundary")
+    import email.parser  # only form posts need it; keeps the JSON path's cold start short
+    import email.policy
+
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
     if not message.is_multipart():

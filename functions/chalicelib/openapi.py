@@ -35,37 +35,63 @@ class TagAnswer(BaseModel):
 
 
 # path -> (method, summary, request model or media type, {status: response model or None})
-ROUTES: dict[str, tuple[str, str, type[BaseModel] | str | None, dict[int, type[BaseModel] | str | None]]] = {
+ROUTES: dict[
+    str, tuple[str, str, type[BaseModel] | str | None, dict[int, type[BaseModel] | str | None]]
+] = {
     "/api/reports": (
-        "post", "提交举报 / Submit a report", ReportSubmission,
-        {201: ReceiptResponse, 200: ReceiptResponse, 409: ErrorResponse, 413: ErrorResponse,
-         415: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse},
+        "post",
+        "提交举报 / Submit a report",
+        ReportSubmission,
+        {
+            201: ReceiptResponse,
+            200: ReceiptResponse,
+            409: ErrorResponse,
+            413: ErrorResponse,
+            415: ErrorResponse,
+            422: ErrorResponse,
+            429: ErrorResponse,
+        },
     ),
     "/api/status": (
-        "post", "查询办理情况 / Look a report up by its receipt", StatusQuery,
+        "post",
+        "查询办理情况 / Look a report up by its receipt",
+        StatusQuery,
         {200: StatusResponse, 404: ErrorResponse, 422: ErrorResponse, 429: ErrorResponse},
     ),
     "/api/reports/supplement": (
-        "post", "补充材料 / Add information to a report", Supplement,
+        "post",
+        "补充材料 / Add information to a report",
+        Supplement,
         {201: StatusResponse, 404: ErrorResponse, 422: ErrorResponse},
     ),
     "/api/attachments": (
-        "post", "申请上传附件 / Ask for an upload ticket", UploadRequest,
+        "post",
+        "申请上传附件 / Ask for an upload ticket",
+        UploadRequest,
         {201: UploadTicket, 413: ErrorResponse, 415: ErrorResponse, 422: ErrorResponse},
     ),
     "/api/uploads/{attachment_id}": (
-        "post", "上传附件（本地）/ Upload a file (local store)", "multipart/form-data",
+        "post",
+        "上传附件（本地）/ Upload a file (local store)",
+        "multipart/form-data",
         {204: None, 404: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse},
     ),
     "/api/tags/verify": (
-        "post", "核验海报标识 / Check a poster tag", TagQuery, {200: TagAnswer},
+        "post",
+        "核验海报标识 / Check a poster tag",
+        TagQuery,
+        {200: TagAnswer},
     ),
     "/api/form/report": (
-        "post", "无脚本表单提交 / Plain HTML form post", "application/x-www-form-urlencoded",
+        "post",
+        "无脚本表单提交 / Plain HTML form post",
+        "application/x-www-form-urlencoded",
         {201: "text/html", 422: "text/html"},
     ),
     "/api/form/status": (
-        "post", "无脚本查询 / Plain HTML status look-up", "application/x-www-form-urlencoded",
+        "post",
+        "无脚本查询 / Plain HTML status look-up",
+        "application/x-www-form-urlencoded",
         {200: "text/html", 404: "text/html"},
     ),
     "/api/openapi.json": ("get", "本文档 / This document", None, {200: "application/json"}),
@@ -106,15 +132,23 @@ def openapi_document() -> dict[str, Any]:
         if request is not None:
             operation["requestBody"] = {"required": True, "content": _content(request)}
         if path == "/api/reports":
-            operation["parameters"] = [{
-                "name": "Idempotency-Key", "in": "header", "required": False,
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9-]{16,64}$"},
-            }]
+            operation["parameters"] = [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9-]{16,64}$"},
+                }
+            ]
         if "{attachment_id}" in path:
-            operation.setdefault("parameters", []).append({
-                "name": "attachment_id", "in": "path", "required": True,
-                "schema": {"type": "string", "pattern": "^[a-z0-9]{26}$"},
-            })
+            operation.setdefault("parameters", []).append(
+                {
+                    "name": "attachment_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[a-z0-9]{26}$"},
+                }
+            )
         paths[path] = {method: operation}
     return {
         "openapi": "3.1.0",

@@ -14,7 +14,7 @@ from html import escape
 from typing import Literal
 
 from .models import KIND_LABELS, ReceiptResponse, ReportKind, StatusResponse
-from .office import OfficeConfig
+from .office import Industry, OfficeConfig, Region
 
 Lang = Literal["zh", "en"]
 
@@ -96,10 +96,8 @@ def t(key: str, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
-def _name(obj: object, lang: Lang) -> str:
-    zh = str(getattr(obj, "name"))
-    en = str(getattr(obj, "name_en"))
-    return zh if lang == "zh" else en
+def _name(obj: Region | Industry, lang: Lang) -> str:
+    return obj.name if lang == "zh" else obj.name_en
 
 
 def _field(
@@ -123,8 +121,15 @@ def _describedby(name: str, hint: bool) -> str:
 
 
 def _text_input(
-    name: str, lang: Lang, values: Mapping[str, str], errors: Mapping[str, str], *,
-    kind: str = "text", required: bool = False, maxlength: int = 200, hint: str | None = None,
+    name: str,
+    lang: Lang,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
+    *,
+    kind: str = "text",
+    required: bool = False,
+    maxlength: int = 200,
+    hint: str | None = None,
     autocomplete: str = "off",
 ) -> str:
     req = " required" if required else ""
@@ -146,9 +151,8 @@ def _region_select(
     for region in office.regions:
         indent = "\u3000" if region.level == "county" else ""
         selected = " selected" if region.code == chosen else ""
-        options.append(
-            f'<option value="{region.code}"{selected}>{indent}{escape(_name(region, lang))}</option>'
-        )
+        label = indent + escape(_name(region, lang))
+        options.append(f'<option value="{region.code}"{selected}>{label}</option>')
     invalid = ' aria-invalid="true"' if "region" in errors else ""
     inner = (
         f'<label for="f-region">{escape(t("region", lang))}</label>'
@@ -173,7 +177,7 @@ def _industry_select(
     inner = (
         f'<label for="f-industry">{escape(t("industry", lang))}</label>'
         f'<select id="f-industry" name="industry" required{invalid}'
-        f'{_describedby("industry", False)}>' + "".join(options) + "</select>"
+        f"{_describedby('industry', False)}>" + "".join(options) + "</select>"
     )
     return _field("industry", inner, lang, errors)
 
@@ -230,7 +234,7 @@ def report_form_html(
         f'<label for="f-files">{escape(t("files", lang))}</label>'
         '<input type="file" id="f-files" name="files" multiple'
         ' accept="image/jpeg,image/png,image/webp,video/mp4,video/quicktime,application/pdf"'
-        f'{_describedby("files", True)}>',
+        f"{_describedby('files', True)}>",
         lang,
         e,
         "files_hint",
@@ -248,8 +252,9 @@ def report_form_html(
         + f'<p class="warning" id="anonymous-warning">{escape(t("anonymous_warning", lang))}</p>'
         + _text_input("reporter_name", lang, v, e, maxlength=50, autocomplete="name")
         + _text_input("reporter_phone", lang, v, e, kind="tel", maxlength=24, autocomplete="tel")
-        + _text_input("reporter_email", lang, v, e, kind="email", maxlength=254,
-                      autocomplete="email")
+        + _text_input(
+            "reporter_email", lang, v, e, kind="email", maxlength=254, autocomplete="email"
+        )
         + _checkbox("reporter_employee", lang, v, e)
         + "</fieldset>"
     )
@@ -262,8 +267,9 @@ def report_form_html(
             _kind_radios(lang, v, e),
             _region_select(office, lang, v, e),
             _industry_select(office, lang, v, e),
-            _text_input("unit_name", lang, v, e, required=True, maxlength=200,
-                        autocomplete="organization"),
+            _text_input(
+                "unit_name", lang, v, e, required=True, maxlength=200, autocomplete="organization"
+            ),
             _text_input("address", lang, v, e, maxlength=300),
             _text_input("occurred_at", lang, v, e, kind="date", maxlength=10),
             description,
@@ -309,7 +315,8 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-we
 input[type=text],input[type=tel],input[type=email],input[type=date],select,textarea{width:100%;
 box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #555;border-radius:4px}
 .has-error input,.has-error select,.has-error textarea{border:2px solid #b00020}
-.field-error{color:#b00020;font-weight:600;margin:.25rem 0 0}.field-hint{color:#444;margin:.25rem 0 0}
+.field-error{color:#b00020;font-weight:600;margin:.25rem 0 0}
+.field-hint{color:#444;margin:.25rem 0 0}
 .errors{border:2px solid #b00020;padding:.5rem 1rem;background:#fdecea}
 .warning{color:#7a4d00}.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 button{background:#b71c1c;color:#fff;border:0;border-radius:4px;padding:.6rem 1.4rem;font:inherit}

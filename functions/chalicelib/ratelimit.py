@@ -45,7 +45,9 @@ class RateLimiter:
         moment = time.monotonic() if now is None else now
         with self._lock:
             bucket = self._buckets.pop(key, None) or _Bucket(self.capacity, moment)
-            bucket.tokens = min(self.capacity, bucket.tokens + (moment - bucket.updated) * self.rate)
+            bucket.tokens = min(
+                self.capacity, bucket.tokens + (moment - bucket.updated) * self.rate
+            )
             bucket.updated = moment
             self._buckets[key] = bucket
             while len(self._buckets) > self.max_clients:

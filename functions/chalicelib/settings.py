@@ -19,7 +19,7 @@ from .office import OfficeConfig, load_office
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     stage: str = "dev"
     office_config: Path | None = None

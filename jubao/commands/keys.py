@@ -18,5 +18,7 @@ def register(sub: Any) -> None:
 
 def _new(args: argparse.Namespace) -> int:
     private, public = crypto.generate_keypair()
-    print(json.dumps({"private_key": private, "public_key": public, "key_id": crypto.key_id(public)}))
+    print(
+        json.dumps({"private_key": private, "public_key": public, "key_id": crypto.key_id(public)})
+    )
     return 0

@@ -13,8 +13,12 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("serve", help="serve the site and the API locally / 本地运行")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--data-dir", type=Path, default=Path("data"),
-                        help="SQLite store and development keys (kept across restarts)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data"),
+        help="SQLite store and development keys (kept across restarts)",
+    )
     parser.add_argument("--site-dir", type=Path, default=Path("build/site"))
     parser.set_defaults(func=_run)
 
@@ -28,15 +32,15 @@ def prepare(data_dir: Path) -> str:
     os.environ.setdefault("JUBAO_STORE", "sqlite")
     from chalicelib import api, settings
     from chalicelib.office import load_office
+
     from jubao.devkeys import banner, ensure_dev_keys
 
     settings.reset()
     configured = settings.get_settings()
     office = load_office(configured.office_config)
     message = ""
-    needs_keys = (
-        not (configured.receipt_key and configured.tag_key)
-        or any(not (u.content_key and u.custodian_key) for u in office.units)
+    needs_keys = not (configured.receipt_key and configured.tag_key) or any(
+        not (u.content_key and u.custodian_key) for u in office.units
     )
     if needs_keys:
         keys = ensure_dev_keys(office, data_dir / "keys")
@@ -54,13 +58,18 @@ def _run(args: argparse.Namespace) -> int:
     if message:
         print(message, flush=True)
     if not (args.site_dir / "index.html").exists():
-        print(f"warning: no built site in {args.site_dir} (run `make site`); serving the API only",
-              file=sys.stderr)
+        print(
+            f"warning: no built site in {args.site_dir} (run `make site`); serving the API only",
+            file=sys.stderr,
+        )
     from jubao.serve import make_server
 
     server = make_server(args.host, args.port, args.site_dir)
-    print(f"jubao: site and API on http://{args.host}:{server.server_port}/ "
-          f"(store: {args.data_dir / 'jubao.sqlite3'})", flush=True)
+    print(
+        f"jubao: site and API on http://{args.host}:{server.server_port}/ "
+        f"(store: {args.data_dir / 'jubao.sqlite3'})",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -24,8 +24,9 @@ class Reply:
         return self.body.decode("utf-8")
 
 
-def request(method: str, url: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> Reply:
+def request(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> Reply:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
@@ -39,18 +40,23 @@ def post_json(url: str, payload: Any, headers: dict[str, str] | None = None) -> 
     return request("POST", url, data, {"Content-Type": "application/json", **(headers or {})})
 
 
-def multipart(fields: dict[str, str], files: list[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:
+def multipart(
+    fields: dict[str, str], files: list[tuple[str, str, str, bytes]]
+) -> tuple[bytes, str]:
     boundary = "----jubao-test-boundary-7d3f"
     parts: list[bytes] = []
     for name, value in fields.items():
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + value.encode("utf-8") + b"\r\n"
+            + value.encode("utf-8")
+            + b"\r\n"
         )
     for name, filename, ctype, data in files:
         parts.append(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"'
-            f"\r\nContent-Type: {ctype}\r\n\r\n".encode() + data + b"\r\n"
+            f"\r\nContent-Type: {ctype}\r\n\r\n".encode()
+            + data
+            + b"\r\n"
         )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"

@@ -8,7 +8,6 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
-
 from chalicelib import crypto, tags
 from chalicelib.receipts import Receipt
 from chalicelib.store.sqlite import SqliteStore
@@ -68,8 +67,11 @@ def test_idempotency_key_returns_the_same_receipt(live_server):
     assert first.status == 201 and again.status == 200
     assert again.json["receipt"] == first.json["receipt"]
     assert again.headers.get("idempotent-replayed") == "true"
-    other = post_json(f"{live_server.url}/api/reports", dict(REPORT, unit_name="另一家公司"),
-                      {"Idempotency-Key": key})
+    other = post_json(
+        f"{live_server.url}/api/reports",
+        dict(REPORT, unit_name="另一家公司"),
+        {"Idempotency-Key": key},
+    )
     assert other.status == 409
     assert other.json["error"]["code"] == "idempotency_conflict"
 
@@ -90,8 +92,12 @@ def test_feedback_is_readable_with_the_receipt_only(live_server, tmp_path):
     keys = live_server.data_dir / "keys"
     office = load_office(keys_file=keys / "public-keys.json")
     store = SqliteStore(live_server.data_dir / "jubao.sqlite3")
-    officer = Intake(office, store, crypto.b64d((keys / "receipt.key").read_text().strip()),
-                     crypto.b64d((keys / "tag.key").read_text().strip()))
+    officer = Intake(
+        office,
+        store,
+        crypto.b64d((keys / "receipt.key").read_text().strip()),
+        crypto.b64d((keys / "tag.key").read_text().strip()),
+    )
     officer.add_feedback(body["report_number"], "已受理，正在核查。")
     store.close()
     status = post_json(f"{live_server.url}/api/status", {"receipt": body["receipt"]}).json
@@ -100,8 +106,10 @@ def test_feedback_is_readable_with_the_receipt_only(live_server, tmp_path):
 
 def test_supplement(live_server):
     body = post_json(f"{live_server.url}/api/reports", dict(REPORT, unit_name="补充测试单位")).json
-    reply = post_json(f"{live_server.url}/api/reports/supplement",
-                      {"receipt": body["receipt"], "text": "补充：周末也有违规作业。"})
+    reply = post_json(
+        f"{live_server.url}/api/reports/supplement",
+        {"receipt": body["receipt"], "text": "补充：周末也有违规作业。"},
+    )
     assert reply.status == 201, reply.text
     assert reply.json["supplements"] == 1
 
@@ -109,21 +117,29 @@ def test_supplement(live_server):
 def test_poster_tag_arrives_with_the_report(live_server):
     key = crypto.b64d((live_server.data_dir / "keys" / "tag.key").read_text().strip())
     tag = tags.sign(tags.make_slug("340104", "community", 7), key)
-    reply = post_json(f"{live_server.url}/api/reports", dict(REPORT, source=tag, unit_name="标识测试"))
+    reply = post_json(
+        f"{live_server.url}/api/reports", dict(REPORT, source=tag, unit_name="标识测试")
+    )
     assert reply.status == 201
     assert reply.json["source_issuer"] == "合肥市蜀山区"
     store = SqliteStore(live_server.data_dir / "jubao.sqlite3")
     assert store.get_report(reply.json["report_number"]).source == "340104-c0007"
     store.close()
     verify = post_json(f"{live_server.url}/api/tags/verify", {"tag": tag})
-    assert verify.json == {"valid": True, "issuer": "合肥市蜀山区", "issuer_en": "Shushan District, Hefei"}
+    assert verify.json == {
+        "valid": True,
+        "issuer": "合肥市蜀山区",
+        "issuer_en": "Shushan District, Hefei",
+    }
     forged = post_json(f"{live_server.url}/api/tags/verify", {"tag": tag[:-2] + "AA"})
     assert forged.json["valid"] is False
 
 
 def test_forged_tag_is_dropped_not_stored(live_server):
     forged = "340104-c0007.AAAAAAAAAAA"
-    reply = post_json(f"{live_server.url}/api/reports", dict(REPORT, source=forged, unit_name="伪造标识"))
+    reply = post_json(
+        f"{live_server.url}/api/reports", dict(REPORT, source=forged, unit_name="伪造标识")
+    )
     assert reply.status == 201
     assert reply.json["source_issuer"] is None
     store = SqliteStore(live_server.data_dir / "jubao.sqlite3")
@@ -134,29 +150,82 @@ def test_forged_tag_is_dropped_not_stored(live_server):
 BAD_INPUTS = [
     ("malformed json", b"{not json", {"Content-Type": "application/json"}, 400, "malformed_json"),
     ("array body", b"[1,2]", {"Content-Type": "application/json"}, 400, "invalid_body"),
-    ("wrong content type", b"kind=hazard", {"Content-Type": "text/plain"}, 415, "unsupported_media_type"),
-    ("oversized body", json.dumps(dict(REPORT, description="长" * 70000)).encode(),
-     {"Content-Type": "application/json"}, 413, "body_too_large"),
-    ("unknown region", json.dumps(dict(REPORT, region="999999")).encode(),
-     {"Content-Type": "application/json"}, 422, "validation_failed"),
-    ("over-long field", json.dumps(dict(REPORT, unit_name="厂" * 201)).encode(),
-     {"Content-Type": "application/json"}, 422, "validation_failed"),
-    ("control characters", json.dumps(dict(REPORT, unit_name="某厂\u0000\u001b")).encode(),
-     {"Content-Type": "application/json"}, 422, "validation_failed"),
-    ("script injection", json.dumps(dict(REPORT, description="<script>alert(1)</script>的情况很严重")).encode(),
-     {"Content-Type": "application/json"}, 422, "validation_failed"),
-    ("unknown field", json.dumps(dict(REPORT, is_admin=True)).encode(),
-     {"Content-Type": "application/json"}, 422, "validation_failed"),
-    ("honeypot filled", json.dumps(dict(REPORT, website="http://spam.example")).encode(),
-     {"Content-Type": "application/json"}, 400, "bot_suspected"),
-    ("bad idempotency key", json.dumps(REPORT).encode(),
-     {"Content-Type": "application/json", "Idempotency-Key": "short"}, 400, "idempotency_key_invalid"),
-    ("not utf-8", b'{"kind": "\xff\xfe"}', {"Content-Type": "application/json"}, 400, "malformed_json"),
+    (
+        "wrong content type",
+        b"kind=hazard",
+        {"Content-Type": "text/plain"},
+        415,
+        "unsupported_media_type",
+    ),
+    (
+        "oversized body",
+        json.dumps(dict(REPORT, description="长" * 70000)).encode(),
+        {"Content-Type": "application/json"},
+        413,
+        "body_too_large",
+    ),
+    (
+        "unknown region",
+        json.dumps(dict(REPORT, region="999999")).encode(),
+        {"Content-Type": "application/json"},
+        422,
+        "validation_failed",
+    ),
+    (
+        "over-long field",
+        json.dumps(dict(REPORT, unit_name="厂" * 201)).encode(),
+        {"Content-Type": "application/json"},
+        422,
+        "validation_failed",
+    ),
+    (
+        "control characters",
+        json.dumps(dict(REPORT, unit_name="某厂\u0000\u001b")).encode(),
+        {"Content-Type": "application/json"},
+        422,
+        "validation_failed",
+    ),
+    (
+        "script injection",
+        json.dumps(dict(REPORT, description="<script>alert(1)</script>的情况很严重")).encode(),
+        {"Content-Type": "application/json"},
+        422,
+        "validation_failed",
+    ),
+    (
+        "unknown field",
+        json.dumps(dict(REPORT, is_admin=True)).encode(),
+        {"Content-Type": "application/json"},
+        422,
+        "validation_failed",
+    ),
+    (
+        "honeypot filled",
+        json.dumps(dict(REPORT, website="http://spam.example")).encode(),
+        {"Content-Type": "application/json"},
+        400,
+        "bot_suspected",
+    ),
+    (
+        "bad idempotency key",
+        json.dumps(REPORT).encode(),
+        {"Content-Type": "application/json", "Idempotency-Key": "short"},
+        400,
+        "idempotency_key_invalid",
+    ),
+    (
+        "not utf-8",
+        b'{"kind": "\xff\xfe"}',
+        {"Content-Type": "application/json"},
+        400,
+        "malformed_json",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("label", "body", "headers", "status", "code"), BAD_INPUTS,
-                         ids=[b[0] for b in BAD_INPUTS])
+@pytest.mark.parametrize(
+    ("label", "body", "headers", "status", "code"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS]
+)
 def test_bad_input_gets_a_clear_4xx(live_server, label, body, headers, status, code):
     reply = request("POST", f"{live_server.url}/api/reports", body, headers)
     assert reply.status == status, reply.text
@@ -168,8 +237,10 @@ def test_bad_input_gets_a_clear_4xx(live_server, label, body, headers, status, c
 
 
 def test_field_errors_name_the_field_without_echoing_it(live_server):
-    reply = post_json(f"{live_server.url}/api/reports",
-                      dict(REPORT, region="999999", description="<img src=x onerror=alert(1)>"))
+    reply = post_json(
+        f"{live_server.url}/api/reports",
+        dict(REPORT, region="999999", description="<img src=x onerror=alert(1)>"),
+    )
     fields = {f["field"]: f["code"] for f in reply.json["error"]["fields"]}
     assert fields == {"region": "unknown_region", "description": "markup"}
     assert "onerror" not in reply.text
@@ -207,15 +278,26 @@ def test_openapi_lists_every_route(live_server):
 # ---- the form without JavaScript ---------------------------------------------------------
 
 FORM = {
-    "lang": "zh", "kind": "violation", "region": "340100", "industry": "construction",
-    "unit_name": "某建筑工地", "description": "塔吊司机无证上岗，施工现场无安全防护。",
-    "reporter_name": "李四", "reporter_phone": "13912345678", "website": "", "source": "",
+    "lang": "zh",
+    "kind": "violation",
+    "region": "340100",
+    "industry": "construction",
+    "unit_name": "某建筑工地",
+    "description": "塔吊司机无证上岗，施工现场无安全防护。",
+    "reporter_name": "李四",
+    "reporter_phone": "13912345678",
+    "website": "",
+    "source": "",
 }
 
 
 def test_plain_form_post_gets_an_html_receipt(live_server):
-    reply = request("POST", f"{live_server.url}/api/form/report", urlencode(FORM).encode(),
-                    {"Content-Type": "application/x-www-form-urlencoded"})
+    reply = request(
+        "POST",
+        f"{live_server.url}/api/form/report",
+        urlencode(FORM).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert reply.status == 201
     assert reply.headers["content-type"].startswith("text/html")
     assert "举报已收到" in reply.text
@@ -226,14 +308,21 @@ def test_plain_form_post_gets_an_html_receipt(live_server):
 
 def test_plain_form_errors_keep_what_was_typed(live_server):
     bad = dict(FORM, description="太短", unit_name="保留这段文字的单位", reporter_phone="12")
-    reply = request("POST", f"{live_server.url}/api/form/report", urlencode(bad).encode(),
-                    {"Content-Type": "application/x-www-form-urlencoded"})
+    reply = request(
+        "POST",
+        f"{live_server.url}/api/form/report",
+        urlencode(bad).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert reply.status == 422
     assert 'value="保留这段文字的单位"' in reply.text
     assert "内容过短" in reply.text and "电话号码格式不正确" in reply.text
-    english = request("POST", f"{live_server.url}/api/form/report",
-                      urlencode(dict(bad, lang="en")).encode(),
-                      {"Content-Type": "application/x-www-form-urlencoded"})
+    english = request(
+        "POST",
+        f"{live_server.url}/api/form/report",
+        urlencode(dict(bad, lang="en")).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert "Too short." in english.text and 'lang="en"' in english.text
 
 
@@ -241,9 +330,15 @@ def test_plain_form_takes_the_tag_from_the_referring_page(live_server):
     key = crypto.b64d((live_server.data_dir / "keys" / "tag.key").read_text().strip())
     tag = tags.sign(tags.make_slug("340100", "school", 3), key)
     form = dict(FORM, unit_name="引用页标识测试")
-    reply = request("POST", f"{live_server.url}/api/form/report", urlencode(form).encode(),
-                    {"Content-Type": "application/x-www-form-urlencoded",
-                     "Referer": f"{live_server.url}/report/?src={tag}"})
+    reply = request(
+        "POST",
+        f"{live_server.url}/api/form/report",
+        urlencode(form).encode(),
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"{live_server.url}/report/?src={tag}",
+        },
+    )
     assert reply.status == 201
     assert "合肥市" in reply.text  # the issuer line
 
@@ -256,22 +351,33 @@ def test_plain_multipart_form_post(live_server):
 
 def test_plain_status_form(live_server):
     body = post_json(f"{live_server.url}/api/reports", dict(REPORT, unit_name="无脚本查询")).json
-    reply = request("POST", f"{live_server.url}/api/form/status",
-                    urlencode({"receipt": body["receipt"], "lang": "zh"}).encode(),
-                    {"Content-Type": "application/x-www-form-urlencoded"})
+    reply = request(
+        "POST",
+        f"{live_server.url}/api/form/status",
+        urlencode({"receipt": body["receipt"], "lang": "zh"}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert reply.status == 200 and "已接收" in reply.text
-    wrong = request("POST", f"{live_server.url}/api/form/status",
-                    urlencode({"receipt": "1234-5678-ABCD-EFGH-JKMN-PQRS"}).encode(),
-                    {"Content-Type": "application/x-www-form-urlencoded"})
+    wrong = request(
+        "POST",
+        f"{live_server.url}/api/form/status",
+        urlencode({"receipt": "1234-5678-ABCD-EFGH-JKMN-PQRS"}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert wrong.status == 404 and "回执码不正确" in wrong.text
 
 
 def test_nothing_confidential_in_store_or_log(live_server):
     marker = "MARKER-" + uuid.uuid4().hex
     name = "王" + uuid.uuid4().hex[:6]
-    reply = post_json(f"{live_server.url}/api/reports",
-                      dict(REPORT, description=f"泄露检测 {marker} 的内容",
-                           reporter={"name": name, "phone": "13700000000"}))
+    reply = post_json(
+        f"{live_server.url}/api/reports",
+        dict(
+            REPORT,
+            description=f"泄露检测 {marker} 的内容",
+            reporter={"name": name, "phone": "13700000000"},
+        ),
+    )
     assert reply.status == 201
     db = live_server.data_dir / "jubao.sqlite3"
     with sqlite3.connect(db) as conn:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from .base import (
     AttachmentRecord,
@@ -193,12 +194,27 @@ class SqliteStore(ReportStore):
             yield self._report(row)
 
     @staticmethod
-    def _report(row: tuple[object, ...]) -> ReportRecord:
-        (number, mac, received, kind, region, industry, unit, source, status, acc, ver,
-         reporter_key, content, identity, attachments) = row
+    def _report(row: tuple[Any, ...]) -> ReportRecord:
+        (
+            number,
+            mac,
+            received,
+            kind,
+            region,
+            industry,
+            unit,
+            source,
+            status,
+            acc,
+            ver,
+            reporter_key,
+            content,
+            identity,
+            attachments,
+        ) = row
         return ReportRecord(
             number=str(number),
-            receipt_mac=bytes(mac),  # type: ignore[arg-type]
+            receipt_mac=bytes(mac),
             received_at=_dt(str(received)),
             kind=str(kind),
             region=str(region),
@@ -209,14 +225,12 @@ class SqliteStore(ReportStore):
             acceptance_due=date.fromisoformat(str(acc)),
             verification_due=_d(None if ver is None else str(ver)),
             reporter_key=str(reporter_key),
-            content=bytes(content),  # type: ignore[arg-type]
-            identity=None if identity is None else bytes(identity),  # type: ignore[arg-type]
+            content=bytes(content),
+            identity=None if identity is None else bytes(identity),
             attachments=tuple(json.loads(str(attachments))),
         )
 
-    def update_status(
-        self, number: str, status: str, verification_due: date | None = None
-    ) -> None:
+    def update_status(self, number: str, status: str, verification_due: date | None = None) -> None:
         cur = self._conn().execute(
             "UPDATE reports SET status=?, verification_due=COALESCE(?, verification_due) "
             "WHERE number=?",
@@ -235,8 +249,13 @@ class SqliteStore(ReportStore):
                 conn.execute(
                     "INSERT INTO entries (report_number, kind, at, sealed, attachments) "
                     "VALUES (?,?,?,?,?)",
-                    (entry.report_number, entry.kind, _ts(entry.at), entry.sealed,
-                     json.dumps(list(entry.attachments))),
+                    (
+                        entry.report_number,
+                        entry.kind,
+                        _ts(entry.at),
+                        entry.sealed,
+                        json.dumps(list(entry.attachments)),
+                    ),
                 )
                 self._link(conn, entry.attachments, entry.report_number, entry.at)
             except BaseException:
@@ -271,31 +290,50 @@ class SqliteStore(ReportStore):
         ).fetchone()
         if row is None:
             return None
-        return IdempotencyRecord(bytes(row[0]), bytes(row[1]), str(row[2]), bytes(row[3]),
-                                 _dt(str(row[4])))
+        return IdempotencyRecord(
+            bytes(row[0]), bytes(row[1]), str(row[2]), bytes(row[3]), _dt(str(row[4]))
+        )
 
     # -- attachments ---------------------------------------------------------------------
 
     def create_attachment(self, record: AttachmentRecord) -> None:
         self._conn().execute(
             "INSERT INTO attachments VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
-            (record.attachment_id, record.region, record.unit, record.content_type,
-             record.max_bytes, _ts(record.created_at), _ts(record.expires_at), record.state,
-             record.report_number, record.size),
+            (
+                record.attachment_id,
+                record.region,
+                record.unit,
+                record.content_type,
+                record.max_bytes,
+                _ts(record.created_at),
+                _ts(record.expires_at),
+                record.state,
+                record.report_number,
+                record.size,
+            ),
         )
 
     def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
-        row = self._conn().execute(
-            "SELECT id, region, unit, content_type, max_bytes, created_at, expires_at, state, "
-            "report_number, size FROM attachments WHERE id=?",
-            (attachment_id,),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT id, region, unit, content_type, max_bytes, created_at, expires_at, state, "
+                "report_number, size FROM attachments WHERE id=?",
+                (attachment_id,),
+            )
+            .fetchone()
+        )
         if row is None:
             return None
         return AttachmentRecord(
-            attachment_id=str(row[0]), region=str(row[1]), unit=str(row[2]),
-            content_type=str(row[3]), max_bytes=int(row[4]), created_at=_dt(str(row[5])),
-            expires_at=_dt(str(row[6])), state=str(row[7]),
+            attachment_id=str(row[0]),
+            region=str(row[1]),
+            unit=str(row[2]),
+            content_type=str(row[3]),
+            max_bytes=int(row[4]),
+            created_at=_dt(str(row[5])),
+            expires_at=_dt(str(row[6])),
+            state=str(row[7]),
             report_number=None if row[8] is None else str(row[8]),
             size=None if row[9] is None else int(row[9]),
         )
@@ -310,9 +348,11 @@ class SqliteStore(ReportStore):
             raise AttachmentUnavailable(attachment_id)
 
     def get_sealed_attachment(self, attachment_id: str) -> bytes | None:
-        row = self._conn().execute(
-            "SELECT sealed FROM attachments WHERE id=?", (attachment_id,)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT sealed FROM attachments WHERE id=?", (attachment_id,))
+            .fetchone()
+        )
         return None if row is None or row[0] is None else bytes(row[0])
 
     def close(self) -> None:

@@ -1,0 +1,146 @@
+"""Plain HTML form posts, for people without JavaScript.
+
+The same models validate these as the JSON API; the answers are whole HTML pages
+(``chalicelib.pages``): a receipt, or the form again with what was typed and what to fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .api import (
+    HttpRequest,
+    HttpResponse,
+    _check_size,
+    _limit,
+    html_response,
+    services,
+)
+from .errors import CATALOGUE, ApiError
+from .models import StatusResponse
+from .multipart import Form, FormError, media_type
+from .multipart import parse as parse_form
+from .pages import Lang, receipt_page, report_error_page, status_error_page, status_page
+from .settings import get_settings
+
+_FORM_FIELD_OF = {  # model error locations -> form field names
+    "reporter.name": "reporter_name",
+    "reporter.phone": "reporter_phone",
+    "reporter.email": "reporter_email",
+    "reporter": "reporter_name",
+    "attachments": "files",
+}
+
+
+def _lang(form: Form) -> Lang:
+    return "en" if form.first("lang") == "en" else "zh"
+
+
+def read_form(request: HttpRequest) -> Form:
+    content_type = request.header("content-type")
+    kind = media_type(content_type)
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise ApiError("unsupported_media_type")
+    try:
+        return parse_form(request.body, content_type)
+    except FormError:
+        raise ApiError("malformed_form") from None
+
+
+def _source_from_referer(request: HttpRequest) -> str:
+    """Without JavaScript the poster tag cannot reach the hidden field, but the browser
+    sends the form page's own address (same origin) as the Referer."""
+    query = urlsplit(request.header("referer")).query
+    values = parse_qs(query).get("src", [])
+    return values[0] if values else ""
+
+
+def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
+    """Map the no-JS form's flat fields onto the JSON model (same validation after)."""
+    f = form.first
+    payload: dict[str, Any] = {
+        key: f(key) for key in ("kind", "region", "industry", "unit_name", "description", "website")
+    }
+    for key in ("address", "occurred_at"):
+        if f(key).strip():
+            payload[key] = f(key)
+    source = f("source") or _source_from_referer(request)
+    if source:
+        payload["source"] = source
+    anonymous = f("anonymous") in ("1", "on")
+    employee = f("reporter_employee") in ("1", "on")
+    contact = any(f(k).strip() for k in ("reporter_name", "reporter_phone", "reporter_email"))
+    if not anonymous and (contact or employee):
+        payload["reporter"] = {
+            "name": f("reporter_name"),
+            "phone": f("reporter_phone"),
+            "email": f("reporter_email"),
+            "employee": employee,
+        }
+    return payload
+
+
+def form_report(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    settings = get_settings()
+    _limit(svc.submit_limiter, request)
+    _check_size(
+        request, settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes
+    )
+    form = read_form(request)
+    lang = _lang(form)
+    values = form.flat()
+    try:
+        payload = form_payload(form, request)
+        payload["attachments"] = _attach_form_files(form, payload.get("region", ""))
+        result = svc.intake.submit(payload)
+    except ApiError as error:
+        if error.code != "validation_failed":
+            _, zh, en = CATALOGUE[error.code]
+            return html_response(
+                error.status,
+                report_error_page(
+                    svc.intake.office, lang, values, {}, [zh if lang == "zh" else en]
+                ),
+            )
+        errors: dict[str, str] = {}
+        summary: list[str] = []
+        for item in error.fields:
+            detail = item.as_dict()
+            message = detail["message_zh"] if lang == "zh" else detail["message_en"]
+            name = _FORM_FIELD_OF.get(item.field, item.field.split(".")[0])
+            errors.setdefault(name, message)
+            summary.append(message)
+        return html_response(
+            422, report_error_page(svc.intake.office, lang, values, errors, summary)
+        )
+    return html_response(
+        200 if result.replayed else 201, receipt_page(svc.intake.office, lang, result.response)
+    )
+
+
+def _attach_form_files(form: Form, region: str) -> list[str]:
+    """Files posted with a no-JS form go through the same sealing as uploads."""
+    if not form.files:
+        return []
+    from . import attachments  # the attachment pipeline (sealing, metadata removal)
+
+    return attachments.accept_form_files(services().intake, form.files, region)
+
+
+def form_status(request: HttpRequest) -> HttpResponse:
+    svc = services()
+    _limit(svc.status_limiter, request)
+    _check_size(request, get_settings().max_body_bytes)
+    form = read_form(request)
+    lang = _lang(form)
+    try:
+        result: StatusResponse = svc.intake.status({"receipt": form.first("receipt")})
+    except ApiError as error:
+        _, zh, en = CATALOGUE[error.code]
+        return html_response(
+            error.status,
+            status_error_page(svc.intake.office, lang, {"receipt": ""}, zh if lang == "zh" else en),
+        )
+    return html_response(200, status_page(svc.intake.office, lang, result))
