@@ -94,3 +94,19 @@ def test_malformed_keys_are_refused_without_detail():
         crypto.seal(b"x", [crypto.b64e(b"short")], "c")
     with pytest.raises(crypto.CryptoError):
         crypto.seal(b"x", [], "c")
+
+
+@given(message=st.binary(max_size=200), purpose=st.binary(max_size=16))
+def test_keyed_hash_is_libsodium_generichash(message, purpose):
+    import nacl.encoding
+    import nacl.hash
+
+    key = b"k" * 32
+    expected = nacl.hash.blake2b(
+        message,
+        digest_size=32,
+        key=key,
+        person=purpose.ljust(16, b"\0"),
+        encoder=nacl.encoding.RawEncoder,
+    )
+    assert crypto.keyed_hash(key, message, purpose) == expected

@@ -39,7 +39,7 @@ class Receipt:
     def new(cls, number: str | None = None) -> Receipt:
         return cls(
             number=number or new_report_number(),
-            secret="".join(secrets.choice(ALPHABET) for _ in range(SECRET_CHARS)),
+            secret=_base32(secrets.token_bytes(SECRET_BITS // 8)),
         )
 
     @classmethod
@@ -66,6 +66,13 @@ class Receipt:
 
     def reporter_keypair(self) -> tuple[str, str]:
         return crypto.reporter_keypair(self.compact.encode("ascii"))
+
+
+def _base32(raw: bytes) -> str:
+    """Crockford base-32 of ``raw``, 5 bits per character, most significant first."""
+    value = int.from_bytes(raw, "big")
+    chars = [ALPHABET[(value >> shift) & 31] for shift in range(len(raw) * 8 - 5, -1, -5)]
+    return "".join(chars)
 
 
 def new_report_number() -> str:
