@@ -214,7 +214,7 @@
       }
       if (implied.order > data.grades[c.accident_grade].order) {
         fail("查实死亡人数对应的事故等级至少为" + implied.zh + "事故",
-          "that many deaths make at least a " + implied.en + " accident");
+          "the verified deaths make it at least a grade '" + implied.en + "' accident");
       }
     }
     return c;

@@ -1,0 +1,1 @@
+"""Build-time helpers of the publicity site (used by ``hooks/jubao_hooks.py``)."""

@@ -1,0 +1,84 @@
+"""Facts from the office configuration that the Markdown pages quote.
+
+The pages never write a fact themselves (the hotline, a deadline, a threshold): they write
+a placeholder such as ``{{ hotline }}`` and the build fills it from the office file, so a
+change of the configuration changes every page. An unknown placeholder fails the build,
+so a typo cannot ship as literal braces.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+from chalicelib.office import OfficeConfig, load_office
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_.]*)\s*\}\}")
+
+GRANULARITY_TEXT: dict[str, tuple[str, str]] = {
+    "place": (
+        "张贴地点（如某小区、某企业）",
+        "the place where the poster hangs (a community, a firm)",
+    ),
+    "region": ("所在县区（不记录具体地点）", "the county or district only (not the place)"),
+    "none": ("不记录任何海报信息", "nothing about the poster"),
+}
+
+
+class UnknownPlaceholder(KeyError):
+    """A page asks for a fact the configuration does not have."""
+
+
+def load() -> OfficeConfig:
+    """The office file named by ``JUBAO_OFFICE_CONFIG``, else the default (Anhui)."""
+    override = os.environ.get("JUBAO_OFFICE_CONFIG")
+    return load_office(Path(override) if override else None)
+
+
+def pick(lang: Lang, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def facts(office: OfficeConfig, lang: Lang) -> dict[str, str]:
+    """Every placeholder a page may use, as plain text in ``lang``."""
+    o = office.office
+    d = office.rules.deadlines
+    hotline = office.hotline
+    granularity = GRANULARITY_TEXT[office.posters.tag_granularity]
+    return {
+        "office_name": pick(lang, o.name, o.name_en),
+        "office_short_name": pick(lang, o.short_name, o.short_name_en),
+        "platform_name": pick(lang, o.platform_name, o.platform_name_en),
+        "seed_notice": o.seed_notice,
+        "hotline": hotline.value,
+        "hotline_label": pick(lang, hotline.label, hotline.label_en),
+        "hotline_note": pick(lang, hotline.note, hotline.note_en),
+        "public_url": str(office.site.public_url),
+        "report_url": office.site.report_url,
+        "deadlines.acceptance_days": str(d.acceptance_days),
+        "deadlines.verification_days": str(d.verification_days),
+        "deadlines.extension_max_days": str(d.extension_max_days),
+        "deadlines.feedback_days": str(d.feedback_days),
+        "deadlines.reward_claim_days": str(d.reward_claim_days),
+        "posters.min_people_per_tag": str(office.posters.min_people_per_tag),
+        "posters.tag_granularity": pick(lang, *granularity),
+        "regions.count": str(len(office.regions)),
+        "industries.count": str(len(office.industries)),
+    }
+
+
+def fill(markdown: str, values: dict[str, str]) -> str:
+    """Replace every ``{{ name }}``; raise on a name that is not a known fact."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise UnknownPlaceholder(name)
+        return values[name]
+
+    return PLACEHOLDER.sub(replace, markdown)

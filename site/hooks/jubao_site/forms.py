@@ -1,0 +1,26 @@
+"""The report and status forms, embedded from the core's no-JavaScript markup.
+
+``chalicelib.pages`` renders the one form the function also re-renders with errors, so
+the site and the function cannot drift: this module only adds what a static page needs
+around it (a place for the JavaScript receipt and the poster notice).
+"""
+
+from __future__ import annotations
+
+from chalicelib import pages
+from chalicelib.office import OfficeConfig
+
+from .blocks import Link
+from .facts import Lang
+
+
+def report_form(office: OfficeConfig, lang: Lang, link: Link) -> str:
+    form = pages.report_form_html(office, lang)
+    return (
+        '<div class="jubao-poster-notice" id="poster-notice" role="status" hidden></div>'
+        f'<div id="report-app" data-status-url="{link(office.site.status_path)}">{form}</div>'
+    )
+
+
+def status_form(office: OfficeConfig, lang: Lang, link: Link) -> str:
+    return f'<div id="status-app">{pages.status_form_html(office, lang)}</div>'
