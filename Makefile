@@ -53,7 +53,7 @@ requirements: setup ## the Lambda's dependencies, exported from the lock
 	$(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --no-emit-project -o functions/requirements.txt
 
 package: setup requirements ## Lambda deployment package (SAM template + zip) in build/sam
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(RUN) chalice --project-dir functions package --stage prod "$$PWD/build/sam"
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(RUN) chalice --project-dir functions package --stage prod --merge-template .chalice/merge-prod.json "$$PWD/build/sam"
 
 clean:
 	rm -rf build .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -34,7 +34,7 @@ def package(tmp_path_factory) -> Path:
     env = {**os.environ, "AWS_DEFAULT_REGION": "cn-north-1"}
     subprocess.run(
         [shutil.which("chalice") or "chalice", "--project-dir", str(ROOT / "functions"),
-         "package", "--stage", "prod", str(out)],
+         "package", "--stage", "prod", "--merge-template", ".chalice/merge-prod.json", str(out)],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )
     return out
@@ -66,6 +66,11 @@ def test_sam_template_runtime_and_policy(package):
     roles = [v for v in template["Resources"].values() if v["Type"] == "AWS::IAM::Role"]
     documents = [p["PolicyDocument"] for role in roles for p in role["Properties"]["Policies"]]
     assert hand_written in documents
+    # API Gateway throttles the whole stage (the in-process limiter is the second line), and
+    # data tracing (which would log request bodies) is off
+    settings = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"][0]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["DataTraceEnabled"] is False
     cfn_lint = shutil.which("cfn-lint")
     if cfn_lint:
         result = subprocess.run([cfn_lint, str(package / "sam.json")], capture_output=True, text=True)
