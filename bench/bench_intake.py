@@ -82,7 +82,9 @@ def _client(
     out.put((latencies, errors))
 
 
-def throughput(seconds: float = 10.0, processes: int = 4, threads: int = 8) -> dict[str, float]:
+def throughput(
+    seconds: float = 10.0, processes: int = 4, threads: int = 8, workers: int = 1
+) -> dict[str, float]:
     from tests.conftest import start_server
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,6 +95,7 @@ def throughput(seconds: float = 10.0, processes: int = 4, threads: int = 8) -> d
                 "JUBAO_STATUS_RATE_PER_MINUTE": "100000000",
             },
             log=Path(tmp) / "server.log",
+            workers=workers,
         )
         port = int(server.url.rsplit(":", 1)[1])
         try:

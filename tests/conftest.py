@@ -66,6 +66,7 @@ def start_server(
     site_dir: Path | None = None,
     env: dict[str, str] | None = None,
     log: Path | None = None,
+    workers: int = 1,
 ) -> LiveServer:
     """Start `jubao serve` as a real process on a free loopback port and wait for it."""
     port = free_port()
@@ -83,6 +84,8 @@ def start_server(
             str(port),
             "--data-dir",
             str(data_dir),
+            "--workers",
+            str(workers),
             "--site-dir",
             str(site_dir or ROOT / "build" / "site"),
         ],

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,12 @@ def register(sub: Any) -> None:
         help="SQLite store and development keys (kept across restarts)",
     )
     parser.add_argument("--site-dir", type=Path, default=Path("build/site"))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing the port (SQLite serialises their writes)",
+    )
     parser.set_defaults(func=_run)
 
 
@@ -70,10 +78,31 @@ def _run(args: argparse.Namespace) -> int:
         f"(store: {args.data_dir / 'jubao.sqlite3'})",
         flush=True,
     )
+    children: list[int] = []
+    for _ in range(args.workers - 1):
+        pid = _fork()
+        if pid == 0:  # a worker: serve, own no children
+            children = []
+            break
+        children.append(pid)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
     return 0
+
+
+def _fork() -> int:
+    """A worker process serving the same socket; it dies with its parent."""
+    pid = os.fork()
+    if pid == 0:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: a killed parent takes its workers along
+    return pid
