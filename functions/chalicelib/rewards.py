@@ -471,7 +471,7 @@ class RewardCase(_Frozen):
                 raise _bilingual_error(
                     "grade_below_deaths",
                     f"查实死亡人数对应的事故等级至少为{implied.zh}事故",
-                    f"that many deaths make at least a {implied.en} accident",
+                    f"the verified deaths make it at least a grade '{implied.en}' accident",
                 )
         return self
 
