@@ -3,12 +3,14 @@
 #   chromium            browser tests (Playwright drives Debian's build, never a downloaded one)
 #   poppler-utils       pdftoppm / pdffonts / pdftotext: poster previews and poster tests
 #   zbar-tools          zbarimg, a real QR decoder for the poster tests
+#   nodejs              runs the site's reward engine against the Python rules
 # Installs only what is missing; needs root (or sudo) the first time.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
 if [ "${1:-}" = "--run-only" ]; then
   # `make run` needs only the poster preview renderer
   need=()

@@ -44,6 +44,7 @@ class Handler(SimpleHTTPRequestHandler):
     gateway: Any = None
     server_version = "jubao"
     protocol_version = "HTTP/1.1"  # keep-alive: every response has a Content-Length
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
     sys_version = ""
 
     # -- API -------------------------------------------------------------------------------
