@@ -79,8 +79,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     lang = _lang(page)
+    values = facts.facts(_office, lang)
     try:
-        return facts.fill(markdown, facts.facts(_office, lang))
+        for key, value in page.meta.items():  # the description and title quote facts too
+            if isinstance(value, str):
+                page.meta[key] = facts.fill(value, values)
+        return facts.fill(markdown, values)
     except facts.UnknownPlaceholder as exc:
         raise SystemExit(f"{page.file.src_uri}: unknown placeholder {exc}") from exc
 
