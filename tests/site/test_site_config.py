@@ -17,7 +17,7 @@ from chalicelib.office import DEFAULT_CONFIG, load_office
 from tests.site.sitebuild import ROOT, build_site
 
 sys.path.insert(0, str(ROOT / "site" / "hooks"))
-from jubao_site import facts, posters, quiz  # noqa: E402
+from jubao_site import facts, posters, quiz
 
 
 def _changed_office(tmp: Path) -> Path:
@@ -72,7 +72,7 @@ def test_unknown_placeholder_fails_instead_of_shipping_braces() -> None:
 
 
 def test_quiz_refuses_a_distractor_equal_to_the_configured_answer(tmp_path: Path) -> None:
-    source = (ROOT / "site" / "data" / "quiz.toml").read_text(encoding="utf-8")
+    source = (ROOT / "site" / "content" / "quiz.toml").read_text(encoding="utf-8")
     clashing = tmp_path / "quiz.toml"
     clashing.write_text(source.replace('{ zh = "12315", en = "12315" }',
                                        '{ zh = "12350", en = "12350" }', 1), encoding="utf-8")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from . import facts
 from .facts import Lang, pick
 
-PROCESS_FILE = Path(__file__).resolve().parents[2] / "data" / "process.toml"
+PROCESS_FILE = Path(__file__).resolve().parents[2] / "content" / "process.toml"
 
 MARKER = re.compile(r"(?:<p>)?<!--\s*jubao:([a-z_-]+)\s*-->(?:</p>)?")
 

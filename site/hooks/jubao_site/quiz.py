@@ -1,4 +1,4 @@
-"""The prize quiz (有奖问答): questions from ``site/data/quiz.toml``, facts from the config.
+"""The prize quiz (有奖问答): questions from ``site/content/quiz.toml``, facts from the config.
 
 Choices that state a fact (the hotline, a deadline) are written as placeholders and filled
 from the office configuration, so the quiz cannot contradict the site or the rules. The
@@ -23,7 +23,7 @@ from . import facts
 from .blocks import Link
 from .facts import Lang, pick
 
-QUIZ_FILE = Path(__file__).resolve().parents[2] / "data" / "quiz.toml"
+QUIZ_FILE = Path(__file__).resolve().parents[2] / "content" / "quiz.toml"
 
 
 class Text(BaseModel):

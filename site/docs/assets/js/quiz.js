@@ -1,6 +1,6 @@
 /*
  * 有奖问答 · Quiz scoring. The questions, answers and explanations are in the page (built
- * from site/data/quiz.toml with facts from the office configuration); this only scores.
+ * from site/content/quiz.toml with facts from the office configuration); this only scores.
  */
 (function () {
   "use strict";
