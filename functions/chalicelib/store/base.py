@@ -22,7 +22,6 @@ class NumberTaken(StoreError):
     """A report with this public number exists; the caller draws another number."""
 
 
-@dataclass(frozen=True)
 class AttachmentUnavailable(StoreError):
     """An attachment is unknown, expired or already claimed (or sealed twice).
 
