@@ -391,3 +391,15 @@ def test_nothing_confidential_in_store_or_log(live_server):
     access_lines = [line for line in log.splitlines() if b"/api/" in line or b"route" in line]
     assert access_lines
     assert not [line for line in access_lines if b"127.0.0.1" in line]
+
+
+def test_unknown_attachment_is_a_422_and_nothing_is_stored(live_server):
+    reply = post_json(
+        f"{live_server.url}/api/reports",
+        dict(REPORT, unit_name="未知附件测试", attachments=["a" * 26]),
+    )
+    assert reply.status == 422, reply.text
+    assert reply.json["error"]["fields"][0]["field"] == "attachments"
+    store = SqliteStore(live_server.data_dir / "jubao.sqlite3")
+    assert not [r for r in store.iter_reports() if r.attachments == ("a" * 26,)]
+    store.close()
