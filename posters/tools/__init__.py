@@ -1,0 +1,1 @@
+"""Maintainer tools for the posters package (run by hand, not at poster time)."""
