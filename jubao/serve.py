@@ -40,6 +40,12 @@ def _gateway() -> Any:
     return Gateway(app, Config.create(app_name="jubao", lambda_timeout=60, lambda_memory_size=512))
 
 
+def _error(code: str) -> dict[str, Any]:
+    from chalicelib.errors import ApiError
+
+    return ApiError(code).as_dict()
+
+
 class Handler(SimpleHTTPRequestHandler):
     gateway: Any = None
     server_version = "jubao"
@@ -52,27 +58,11 @@ class Handler(SimpleHTTPRequestHandler):
     def _api(self) -> None:
         length_header = self.headers.get("Content-Length")
         if self.command in ("POST", "PUT", "PATCH") and length_header is None:
-            self._plain(
-                411,
-                {
-                    "error": {
-                        "code": "length_required",
-                        "message": "需要 Content-Length。 / Content-Length required.",
-                    }
-                },
-            )
+            self._plain(411, _error("length_required"))
             return
         length = int(length_header or 0)
         if length > MAX_REQUEST_BYTES:
-            self._plain(
-                413,
-                {
-                    "error": {
-                        "code": "body_too_large",
-                        "message": "提交的内容过大。 / The request body is too large.",
-                    }
-                },
-            )
+            self._plain(413, _error("body_too_large"))
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else None
@@ -83,15 +73,7 @@ class Handler(SimpleHTTPRequestHandler):
         except Exception as exc:  # Chalice's gateway raises for unknown routes
             code = getattr(exc, "CODE", 0)
             if code:
-                self._plain(
-                    404,
-                    {
-                        "error": {
-                            "code": "not_found",
-                            "message": "请求的地址不存在。 / No such address.",
-                        }
-                    },
-                )
+                self._plain(404, _error("not_found"))
                 return
             raise
         self._write(response)
@@ -160,6 +142,19 @@ class Handler(SimpleHTTPRequestHandler):
         self.do_POST()
 
     do_DELETE = do_PATCH = do_PUT  # noqa: N815
+
+    def __getattr__(self, name: str) -> Any:
+        # any other method (TRACE, OPTIONS, made-up ones) is a 405 in our shape, not
+        # http.server's 501 HTML page
+        if name.startswith("do_"):
+            return self._method_not_allowed
+        raise AttributeError(name)
+
+    def _method_not_allowed(self) -> None:
+        if self._is_api():
+            self._api()
+        else:
+            self._plain(405, _error("method_not_allowed"))
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:  # no directory listings
         self.send_error(404)

@@ -72,6 +72,7 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "幂等键格式不正确（16–64 位字母、数字或连字符）。",
         "Malformed idempotency key (16-64 letters, digits or hyphens).",
     ),
+    "length_required": (411, "请求须带有 Content-Length。", "Content-Length is required."),
     "not_found": (404, "请求的地址不存在。", "No such address."),
     "method_not_allowed": (405, "不支持该请求方法。", "Method not allowed."),
     "internal_error": (

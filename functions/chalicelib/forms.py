@@ -81,48 +81,53 @@ def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
     return payload
 
 
+def _message(error: ApiError, lang: Lang) -> str:
+    _, zh, en = CATALOGUE[error.code]
+    return zh if lang == "zh" else en
+
+
 def form_report(request: HttpRequest) -> HttpResponse:
+    """Every answer is a page: a receipt, or the form again with what to fix."""
     svc = services()
-    settings = get_settings()
-    _limit(svc.submit_limiter, request)
-    _check_size(
-        request, settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes
-    )
-    form = read_form(request)
-    lang = _lang(form)
-    values = form.flat()
+    office = svc.intake.office
+    lang: Lang = "zh"
+    values: dict[str, str] = {}
     try:
+        settings = get_settings()
+        _limit(svc.submit_limiter, request)
+        _check_size(
+            request,
+            settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes,
+        )
+        form = read_form(request)
+        lang = _lang(form)
+        values = form.flat()
         payload = form_payload(form, request)
         payload["attachments"] = _attach_form_files(form, payload.get("region", ""))
         result = svc.intake.submit(payload)
     except ApiError as error:
         if error.code != "validation_failed":
-            _, zh, en = CATALOGUE[error.code]
-            return html_response(
-                error.status,
-                report_error_page(
-                    svc.intake.office, lang, values, {}, [zh if lang == "zh" else en]
-                ),
-            )
+            page = report_error_page(office, lang, values, {}, [_message(error, lang)])
+            return html_response(error.status, page)
         errors: dict[str, str] = {}
         summary: list[str] = []
         for item in error.fields:
             detail = item.as_dict()
             message = detail["message_zh"] if lang == "zh" else detail["message_en"]
-            name = _FORM_FIELD_OF.get(item.field, item.field.split(".")[0])
-            errors.setdefault(name, message)
+            errors.setdefault(_FORM_FIELD_OF.get(item.field, item.field.split(".")[0]), message)
             summary.append(message)
-        return html_response(
-            422, report_error_page(svc.intake.office, lang, values, errors, summary)
-        )
-    return html_response(
-        200 if result.replayed else 201, receipt_page(svc.intake.office, lang, result.response)
-    )
+        return html_response(422, report_error_page(office, lang, values, errors, summary))
+    status = 200 if result.replayed else 201
+    return html_response(status, receipt_page(office, lang, result.response))
 
 
 def _attach_form_files(form: Form, region: str) -> list[str]:
-    """Files posted with a no-JS form go through the same sealing as uploads."""
-    if not form.files:
+    """Files posted with a no-JS form go through the same sealing as uploads.
+
+    Without a valid region there is no office to seal them to; the report's own
+    validation then says what to fix, and the files are not kept.
+    """
+    if not form.files or region not in services().intake.office.regions_by_code:
         return []
     from . import attachments  # the attachment pipeline (sealing, metadata removal)
 
@@ -131,16 +136,15 @@ def _attach_form_files(form: Form, region: str) -> list[str]:
 
 def form_status(request: HttpRequest) -> HttpResponse:
     svc = services()
-    _limit(svc.status_limiter, request)
-    _check_size(request, get_settings().max_body_bytes)
-    form = read_form(request)
-    lang = _lang(form)
+    lang: Lang = "zh"
     try:
+        _limit(svc.status_limiter, request)
+        _check_size(request, get_settings().max_body_bytes)
+        form = read_form(request)
+        lang = _lang(form)
         result: StatusResponse = svc.intake.status({"receipt": form.first("receipt")})
     except ApiError as error:
-        _, zh, en = CATALOGUE[error.code]
-        return html_response(
-            error.status,
-            status_error_page(svc.intake.office, lang, {"receipt": ""}, zh if lang == "zh" else en),
-        )
+        # the receipt is not echoed back into the page
+        page = status_error_page(svc.intake.office, lang, {"receipt": ""}, _message(error, lang))
+        return html_response(error.status, page)
     return html_response(200, status_page(svc.intake.office, lang, result))

@@ -80,22 +80,45 @@ ROUTES: dict[
         "post",
         "核验海报标识 / Check a poster tag",
         TagQuery,
-        {200: TagAnswer},
+        {200: TagAnswer, 422: ErrorResponse},
     ),
     "/api/form/report": (
         "post",
         "无脚本表单提交 / Plain HTML form post",
         "application/x-www-form-urlencoded",
-        {201: "text/html", 422: "text/html"},
+        {code: "text/html" for code in (200, 201, 400, 413, 415, 422, 429, 503)},
     ),
     "/api/form/status": (
         "post",
         "无脚本查询 / Plain HTML status look-up",
         "application/x-www-form-urlencoded",
-        {200: "text/html", 404: "text/html"},
+        {code: "text/html" for code in (200, 400, 404, 413, 415, 422, 429, 503)},
     ),
     "/api/openapi.json": ("get", "本文档 / This document", None, {200: "application/json"}),
 }
+
+
+# every route may answer these, always as JSON errors (form routes answer their own
+# validation errors as HTML pages, listed per route above)
+COMMON_ERRORS = (400, 404, 405, 411, 413, 415, 422, 429, 500, 503)
+
+
+def _configured_choices(schemas: dict[str, Any]) -> None:
+    """Regions, industries and upload types come from configuration: say so in the schema,
+    so clients and fuzzers send values the API can accept."""
+    from .attachments import ALLOWED
+    from .settings import get_office, get_settings
+
+    office = get_office()
+    regions = [r.code for r in office.regions]
+    for name in ("ReportSubmission", "UploadRequest"):
+        schemas[name]["properties"]["region"]["enum"] = regions
+    schemas["ReportSubmission"]["properties"]["industry"]["enum"] = [
+        i.code for i in office.industries
+    ]
+    upload = schemas["UploadRequest"]["properties"]
+    upload["content_type"]["enum"] = sorted(ALLOWED)
+    upload["size"]["maximum"] = get_settings().max_attachment_bytes
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -119,8 +142,13 @@ def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema(
         [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
     )
+    components = schemas.get("$defs", {})
+    _configured_choices(components)
     paths: dict[str, Any] = {}
-    for path, (method, summary, request, responses) in ROUTES.items():
+    for path, (method, summary, request, declared) in ROUTES.items():
+        responses = dict(declared)
+        for status in COMMON_ERRORS:
+            responses.setdefault(status, ErrorResponse)
         operation: dict[str, Any] = {
             "summary": summary,
             "operationId": path.strip("/").replace("/", "_").replace("{", "").replace("}", ""),
@@ -158,5 +186,5 @@ def openapi_document() -> dict[str, Any]:
             "description": "Reports are sealed to the offices' public keys before storage.",
         },
         "paths": paths,
-        "components": {"schemas": schemas.get("$defs", {})},
+        "components": {"schemas": components},
     }
