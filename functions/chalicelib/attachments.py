@@ -1,0 +1,314 @@
+"""Files of evidence: a ticket to upload, then checks, metadata removal and sealing.
+
+The flow is the same locally and in AWS, only the transport differs:
+
+1. ``request_upload`` (``POST /api/attachments``) checks the declared type and size,
+   creates a *pending* attachment record bound to the office that handles the region,
+   and returns an ``UploadTicket`` shaped like an S3 presigned POST.
+2. The browser POSTs the file with the ticket's fields:
+   * locally (SQLite store) to ``/api/uploads/{id}``, where ``receive_upload`` checks
+     the ticket's MAC token and runs ``_seal_upload``; the plaintext stays in memory;
+   * in AWS straight to S3 ``staging/{id}`` (SSE-KMS, size range enforced by the POST
+     policy); the ObjectCreated event calls ``seal_staged_object``, which reads the
+     object, runs the same ``_seal_upload`` and deletes every version of the staged
+     object. Plaintext exists only there, only under SSE-KMS, only until it is sealed
+     (seconds), and the bucket lifecycle removes leftovers after a day.
+3. The report (or supplement) lists the attachment id and the store claims it.
+
+``_seal_upload`` is the one place that decides what is stored: size within the ticket,
+real type (magic bytes) compatible with the declared one and allowed, metadata removed
+(``chalicelib.media``), sealed to the handling office's content key with the context
+``attachment/{id}`` so a blob cannot be passed off as another.
+
+In AWS a refused upload is deleted silently (the browser already got S3's 204); the
+page checks type and size before uploading, so only forged or corrupt files meet that.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from . import crypto, media
+from .errors import ApiError, FieldError
+from .intake import Intake
+from .models import UploadRequest, UploadTicket
+from .office import Unit
+from .settings import Settings, get_settings
+from .store.base import AttachmentRecord, AttachmentUnavailable, ReportStore
+
+# what may be uploaded: photos whose metadata media.py removes, videos and PDFs
+ALLOWED: frozenset[str] = frozenset(
+    {media.JPEG, media.PNG, media.WEBP, media.MP4, media.QUICKTIME, media.PDF}
+)
+# how long a ticket can be used to upload, and how long an unclaimed upload is kept
+TICKET_TTL = timedelta(minutes=10)
+UNCLAIMED_TTL = timedelta(hours=24)
+ATTACHMENT_ID = re.compile(r"^[a-z0-9]{26}$")
+_TOKEN_PURPOSE = b"upload-ticket"
+_STAGED_KEY = re.compile(r"^staging/([a-z0-9]{26})$")
+
+
+class UploadedFile(Protocol):
+    """A file part of a no-JavaScript form post (``multipart.FilePart`` has this shape)."""
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def data(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class SealOutcome:
+    """What happened to a staged upload, for one log line (never content)."""
+
+    attachment_id: str | None
+    result: str  # "sealed" | "rejected" | "ignored"
+    code: str = ""  # the ApiError code when rejected
+
+
+def new_attachment_id() -> str:
+    """26 lower-case base-32 characters: 130 random bits."""
+    return base64.b32encode(crypto.random_bytes(20)).decode("ascii").lower()[:26]
+
+
+def _now(intake: Intake) -> datetime:
+    return intake.clock().astimezone(UTC)
+
+
+def _unit_for(intake: Intake, region: str) -> Unit:
+    if region not in intake.office.regions_by_code:
+        raise ApiError("validation_failed", [FieldError("region", "unknown_region")])
+    return intake.handling_unit(region)
+
+
+def _check_declared(content_type: str, size: int, settings: Settings) -> str:
+    declared = media.normalise(content_type)
+    if declared not in ALLOWED:
+        raise ApiError("attachment_type")
+    if size > settings.max_attachment_bytes:
+        raise ApiError("attachment_too_large")
+    return declared
+
+
+def _new_record(intake: Intake, region: str, declared: str, max_bytes: int) -> AttachmentRecord:
+    unit = _unit_for(intake, region)
+    now = _now(intake)
+    record = AttachmentRecord(
+        attachment_id=new_attachment_id(),
+        region=region,
+        unit=unit.code,
+        content_type=declared,
+        max_bytes=max_bytes,
+        created_at=now,
+        expires_at=now + UNCLAIMED_TTL,
+    )
+    intake.store.create_attachment(record)
+    return record
+
+
+# ---- 1. the ticket ------------------------------------------------------------------------
+
+
+def upload_token(key: bytes, attachment_id: str, expires: int, max_bytes: int) -> str:
+    """The local ticket's MAC over what the upload may be: which record, until when, how big."""
+    message = f"{attachment_id}\n{expires}\n{max_bytes}".encode("ascii")
+    mac = crypto.keyed_hash(key, message, _TOKEN_PURPOSE)
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+
+
+def request_upload(
+    intake: Intake,
+    request: UploadRequest,
+    *,
+    settings: Settings | None = None,
+    base_url: str = "",
+) -> UploadTicket:
+    """A place to upload one file of evidence (``POST /api/attachments``).
+
+    ``base_url`` prefixes the local upload address (empty: same origin as the API).
+    """
+    settings = settings or get_settings()
+    declared = _check_declared(request.content_type, request.size, settings)
+    record = _new_record(intake, request.region, declared, request.size)
+    expires_at = _now(intake) + TICKET_TTL
+    store = intake.store
+    from .store.aws import AwsStore  # no boto3 import: that happens on first client use
+
+    if isinstance(store, AwsStore):
+        url, fields = store.presigned_upload(
+            record.attachment_id, declared, record.max_bytes, int(TICKET_TTL.total_seconds())
+        )
+    else:
+        expires = int(expires_at.timestamp())
+        url = f"{base_url.rstrip('/')}/api/uploads/{record.attachment_id}"
+        fields = {
+            "expires": str(expires),
+            "token": upload_token(
+                intake.receipt_key, record.attachment_id, expires, record.max_bytes
+            ),
+        }
+    return UploadTicket(
+        attachment_id=record.attachment_id,
+        url=url,
+        method="POST",
+        fields=fields,
+        max_bytes=record.max_bytes,
+        expires_at=expires_at,
+    )
+
+
+# ---- 2. receiving and sealing -------------------------------------------------------------
+
+
+def _pending(store: ReportStore, attachment_id: str, now: datetime) -> AttachmentRecord:
+    record = store.get_attachment(attachment_id) if ATTACHMENT_ID.match(attachment_id) else None
+    if record is None or record.state != "pending" or record.expires_at <= now:
+        raise ApiError("attachment_unknown")
+    return record
+
+
+def _seal_upload(intake: Intake, record: AttachmentRecord, data: bytes) -> int:
+    """Check, clean and seal one received file; store it. Returns the stored size.
+
+    The single gate for both transports: nothing reaches the store that is larger than
+    its ticket, of another type than declared, of a type not allowed, or unparseable.
+    """
+    if len(data) > record.max_bytes:
+        raise ApiError("attachment_too_large")
+    sniffed = media.sniff(data)
+    if (
+        sniffed is None
+        or sniffed not in ALLOWED
+        or not media.compatible(record.content_type, sniffed)
+    ):
+        raise ApiError("attachment_type")
+    try:
+        clean = media.strip_metadata(data, sniffed)
+    except media.MediaError:
+        raise ApiError("attachment_type") from None
+    unit = intake.office.units_by_code.get(record.unit)
+    if unit is None or not unit.content_key:
+        raise ApiError("service_unavailable")  # configuration: the unit lost its key
+    sealed = crypto.seal(clean, [unit.content_key], f"attachment/{record.attachment_id}")
+    try:
+        intake.store.put_sealed_attachment(record.attachment_id, sealed.to_bytes(), len(clean))
+    except AttachmentUnavailable:
+        raise ApiError("attachment_unknown") from None
+    return len(clean)
+
+
+def receive_upload(
+    intake: Intake,
+    attachment_id: str,
+    fields: dict[str, str],
+    data: bytes,
+    content_type: str | None = None,
+) -> AttachmentRecord:
+    """The local stand-in for S3 (``POST /api/uploads/{id}``): verify the ticket, seal.
+
+    ``content_type`` (the part's header) is not trusted, as S3 does not trust it: the
+    ticket's declared type and the bytes themselves decide.
+    """
+    del content_type
+    now = _now(intake)
+    record = _pending(intake.store, attachment_id, now)
+    try:
+        expires = int(fields.get("expires", ""))
+    except ValueError:
+        raise ApiError("attachment_unknown") from None
+    expected = upload_token(intake.receipt_key, record.attachment_id, expires, record.max_bytes)
+    token = fields.get("token", "")
+    if not crypto.equal(token.encode("ascii", "replace"), expected.encode("ascii")):
+        raise ApiError("attachment_unknown")
+    if expires <= now.timestamp():
+        raise ApiError("attachment_unknown")
+    _seal_upload(intake, record, data)
+    sealed = intake.store.get_attachment(record.attachment_id)
+    if sealed is None:  # pragma: no cover - just written
+        raise ApiError("service_unavailable")
+    return sealed
+
+
+def seal_staged_object(intake: Intake, bucket: str, key: str) -> SealOutcome:
+    """Handle S3's ObjectCreated event for ``staging/{id}``: seal, store, delete the upload.
+
+    Safe to run twice for one event (S3 delivers at least once): a record that is no
+    longer pending is left alone and the staged object is deleted.
+    """
+    from .store.aws import AwsStore
+
+    store = intake.store
+    match = _STAGED_KEY.match(key)
+    if not isinstance(store, AwsStore) or bucket != store.bucket or match is None:
+        return SealOutcome(None, "ignored")
+    attachment_id = match.group(1)
+    try:
+        record = _pending(store, attachment_id, _now(intake))
+        data = store.read_staged(attachment_id, record.max_bytes + 1)
+        if data is None:
+            return SealOutcome(attachment_id, "ignored", "attachment_unknown")
+        _seal_upload(intake, record, data)
+        del data
+    except ApiError as error:
+        store.discard_staged(attachment_id)
+        return SealOutcome(attachment_id, "rejected", error.code)
+    store.discard_staged(attachment_id)
+    return SealOutcome(attachment_id, "sealed")
+
+
+# ---- files posted with the no-JavaScript form ---------------------------------------------
+
+
+def accept_form_files(
+    intake: Intake,
+    files: Sequence[UploadedFile],
+    region: str,
+    *,
+    settings: Settings | None = None,
+) -> list[str]:
+    """Seal files that came inside a form post; returns their ids for the report to claim.
+
+    Same limits and the same ``_seal_upload`` as uploads with a ticket; the part's
+    declared type is what the browser says, and must match the bytes.
+    """
+    settings = settings or get_settings()
+    if len(files) > settings.max_attachments:
+        raise ApiError("too_many_attachments")
+    ids: list[str] = []
+    for file in files:
+        declared = _check_declared(file.content_type, len(file.data), settings)
+        record = _new_record(intake, region, declared, max(1, len(file.data)))
+        _seal_upload(intake, record, file.data)
+        ids.append(record.attachment_id)
+    return ids
+
+
+def check_claims(
+    intake: Intake, attachment_ids: Sequence[str], region: str, *, settings: Settings | None = None
+) -> None:
+    """Refuse a report's attachment list before storing it (optional for the caller).
+
+    The store's claim only checks that each file exists, is unexpired and unclaimed;
+    this also checks the count and that every file is sealed to the office that will
+    handle the report (a file uploaded for another region could not be opened there).
+    """
+    settings = settings or get_settings()
+    if len(attachment_ids) > settings.max_attachments:
+        raise ApiError("too_many_attachments")
+    unit = _unit_for(intake, region)
+    now = _now(intake)
+    for attachment_id in attachment_ids:
+        record = intake.store.get_attachment(attachment_id)
+        if (
+            record is None
+            or record.report_number is not None
+            or record.expires_at <= now
+            or record.unit != unit.code
+        ):
+            raise ApiError("attachment_unknown")

@@ -1,0 +1,7 @@
+"""Fixtures of the store tests: moto's server (see moto_env) and the two backends."""
+
+from __future__ import annotations
+
+from tests.store.moto_env import aws_env, aws_settings, moto_server
+
+__all__ = ["aws_env", "aws_settings", "moto_server"]
