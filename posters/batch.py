@@ -55,6 +55,7 @@ class BatchResult:
     errors: list[RowError] = field(default_factory=list)
     durations: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # wall seconds per phase
 
     @property
     def ok(self) -> bool:
@@ -175,6 +176,7 @@ def build_batch(
     places, errors = read_places(places_csv, office)
     jobs = plan(places, office, registry, key, lang, size)
     result = BatchResult(out_dir=out_dir, jobs=jobs, errors=list(errors))
+    result.phases["read and plan"] = time.perf_counter() - started
     by_row = {job.place.row: job for job in jobs}
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=len(jobs), unit="poster", desc="posters", disable=not show, file=sys.stderr)
@@ -188,12 +190,15 @@ def build_batch(
             result.made.append(by_row[outcome.row])
             result.durations.append(outcome.seconds)
     bar.close()
+    result.phases["posters"] = time.perf_counter() - started - result.phases["read and plan"]
     result.made.sort(key=lambda job: job.place.row)
     result.errors = sorted(result.errors + failed, key=lambda e: e.row)
     registry.save()
+    index_started = time.perf_counter()
     write_index_csv(result, office)
     if write_index is not None:
         write_index(result, office, content, lang)
+    result.phases["index"] = time.perf_counter() - index_started
     result.seconds = time.perf_counter() - started
     return result
 

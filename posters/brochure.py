@@ -150,8 +150,8 @@ def _cover(canvas: Canvas, office: OfficeConfig, content: Content, lang: Lang,
     canvas.setFont(bold, 13)
     canvas.drawString(MARGIN_X, PAGE_H - 79 * mm, words.slogan(lang))
 
-    side = 62 * mm
-    x, y = MARGIN_X, PAGE_H - 100 * mm - side
+    side = 58 * mm
+    x, y = MARGIN_X, PAGE_H - 98 * mm - side
     canvas.addLiteral(qr.pdf_operators(qr.encode(qr_url), x, y, side))
     col = x + side + 6 * mm
     canvas.setFillColor(RED)
@@ -163,22 +163,23 @@ def _cover(canvas: Canvas, office: OfficeConfig, content: Content, lang: Lang,
     for i, line in enumerate(wrap(words.scan_text(lang), regular, 8.5, width)[:6]):
         canvas.drawString(col, y + side - 17 * mm - i * 4.2 * mm, line)
 
-    box_y = 30 * mm
+    box_y = 22 * mm
     canvas.setFillColor(RED)
-    canvas.roundRect(MARGIN_X, box_y, PAGE_W - 2 * MARGIN_X, 26 * mm, 3 * mm, stroke=0, fill=1)
+    canvas.roundRect(MARGIN_X, box_y, PAGE_W - 2 * MARGIN_X, 25 * mm, 3 * mm, stroke=0, fill=1)
     canvas.setFillColor(WHITE)
     canvas.setFont(regular, 11)
-    canvas.drawString(MARGIN_X + 6 * mm, box_y + 15 * mm, words.hotline_title(lang))
+    canvas.drawString(MARGIN_X + 6 * mm, box_y + 16 * mm, words.hotline_title(lang))
     canvas.setFillColor(YELLOW)
     canvas.setFont(bold, 34)
     canvas.drawRightString(PAGE_W - MARGIN_X - 6 * mm, box_y + 8 * mm, office.hotline.value)
     canvas.setFillColor(WHITE)
     canvas.setFont(regular, 7.5)
     note = office.hotline.note if zh else office.hotline.note_en
-    canvas.drawString(MARGIN_X + 6 * mm, box_y + 8 * mm, wrap(note, regular, 7.5, 50)[0])
+    for i, line in enumerate(wrap(note, regular, 7.5, 62)[:3]):
+        canvas.drawString(MARGIN_X + 6 * mm, box_y + (10 - i * 3.6) * mm, line)
     canvas.setFillColor(GREY)
     canvas.setFont(regular, 8)
-    canvas.drawString(MARGIN_X, 18 * mm, content.poster.issued_by(lang))
+    canvas.drawString(MARGIN_X, 12 * mm, content.poster.issued_by(lang))
     canvas.restoreState()
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import qrcode
 import qrcode.constants
+from qrcode import util
 
 QUIET_ZONE = 4  # modules of light margin on each side
 
@@ -35,9 +36,65 @@ class QrSymbol:
         return self.modules + 2 * QUIET_ZONE
 
 
+class _PlaceOnceQRCode(qrcode.QRCode):  # type: ignore[misc]  # qrcode is untyped
+    """``qrcode.QRCode`` choosing the same mask with a third of the work.
+
+    The library picks the mask the standard's way: it builds the symbol eight times, once
+    per mask (with blank format bits), and keeps the one with the fewest penalty points.
+    Placing the data bits is the slow part, and it is the same for every mask except for
+    the XOR with the mask pattern; so this places the data once and flips the data
+    modules for the other seven masks, then scores them with the library's own
+    ``util.lost_point``. tests/posters/test_qr.py checks the choice equals the library's.
+    """
+
+    def best_mask_pattern(self) -> int:
+        self.makeImpl(True, 0)
+        with_mask0 = self.modules
+        flips = _mask_flips(self)
+        best, best_points = 0, 0
+        for pattern in range(8):
+            candidate = with_mask0
+            if pattern:
+                candidate = [row[:] for row in with_mask0]
+                for r, c in flips[pattern]:
+                    candidate[r][c] = not candidate[r][c]
+            points = util.lost_point(candidate)
+            if pattern == 0 or points < best_points:
+                best, best_points = pattern, points
+        return best
+
+
+_FLIPS: dict[int, list[list[tuple[int, int]]]] = {}
+
+
+def _mask_flips(code: _PlaceOnceQRCode) -> list[list[tuple[int, int]]]:
+    """Per mask, the data modules whose colour differs from mask 0 (fixed per version)."""
+    if code.version not in _FLIPS:
+        size = code.modules_count
+        scratch = _PlaceOnceQRCode(version=code.version, border=0)
+        scratch.modules_count = size
+        scratch.modules = [[None] * size for _ in range(size)]
+        scratch.setup_position_probe_pattern(0, 0)
+        scratch.setup_position_probe_pattern(size - 7, 0)
+        scratch.setup_position_probe_pattern(0, size - 7)
+        scratch.setup_position_adjust_pattern()
+        scratch.setup_timing_pattern()
+        scratch.setup_type_info(True, 0)
+        if code.version >= 7:
+            scratch.setup_type_number(True)
+        data_cells = [(r, c) for r in range(size) for c in range(size)
+                      if scratch.modules[r][c] is None]
+        mask0 = util.mask_func(0)
+        _FLIPS[code.version] = [
+            [(r, c) for r, c in data_cells if util.mask_func(p)(r, c) != mask0(r, c)]
+            for p in range(8)
+        ]
+    return _FLIPS[code.version]
+
+
 def encode(data: str) -> QrSymbol:
     """Error correction M: the best reading distance for an indoor poster at this size."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code = _PlaceOnceQRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(data)
     code.make(fit=True)
     matrix = code.get_matrix()
