@@ -19,7 +19,7 @@ DynamoDB has no ``TransactWriteItems`` IAM action: a transaction is authorised i
 item (here ``PutItem`` and ``UpdateItem``). The table is encrypted with
 the KMS key through DynamoDB's own grant, so callers need no KMS permission for it.
 
-``python -m infra.policies OUTPUTS.json STAGE DIR`` writes ``policy-{STAGE}.json`` and
+``python -m infra.policies OUTPUTS.json STAGE DIR`` writes ``policy-{STAGE}.json`` (API) and
 ``policy-{STAGE}-sealer.json`` for Chalice from the stack's outputs
 (``aws cloudformation describe-stacks ... --query 'Stacks[0].Outputs'``).
 """
@@ -95,19 +95,20 @@ def _through_s3(arns: StorageArns) -> dict[str, Any]:
     return {"StringEquals": {"kms:ViaService": f"s3.{arns.region}.{arns.dns_suffix}"}}
 
 
-def _logs(arns: StorageArns, function_prefix: str) -> Policy:
+def _logs(arns: StorageArns, function_name: str) -> Policy:
+    """The function's own log group (Chalice names functions ``jubao-{stage}[-{handler}]``)."""
     group = (
         f"arn:{arns.partition}:logs:{arns.region}:{arns.account}:log-group:"
-        f"/aws/lambda/{function_prefix}*"
+        f"/aws/lambda/{function_name}"
     )
     return _statement(
         "OwnLogs",
         ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        [group, f"{group}:log-stream:*"],
+        [group, f"{group}:*"],
     )
 
 
-def intake_policy(arns: StorageArns, function_prefix: str = "jubao-") -> Policy:
+def intake_policy(arns: StorageArns, function_name: str = "jubao-prod") -> Policy:
     """The API function: write reports and uploads, read only table items."""
     return {
         "Version": "2012-10-17",
@@ -133,12 +134,12 @@ def intake_policy(arns: StorageArns, function_prefix: str = "jubao-") -> Policy:
                 [arns.key_arn],
                 **_through_s3(arns),
             ),
-            _logs(arns, function_prefix),
+            _logs(arns, function_name),
         ],
     }
 
 
-def sealer_policy(arns: StorageArns, function_prefix: str = "jubao-") -> Policy:
+def sealer_policy(arns: StorageArns, function_name: str = "jubao-prod-seal_upload") -> Policy:
     """The staged-upload handler: read and delete staging/, write sealed/, mark the record."""
     return {
         "Version": "2012-10-17",
@@ -160,17 +161,22 @@ def sealer_policy(arns: StorageArns, function_prefix: str = "jubao-") -> Policy:
                 [arns.key_arn],
                 **_through_s3(arns),
             ),
-            _logs(arns, function_prefix),
+            _logs(arns, function_name),
         ],
     }
 
 
-def chalice_policy_files(arns: StorageArns, stage: str) -> dict[str, Policy]:
-    """File name (in ``functions/.chalice/``) -> policy document."""
-    prefix = f"jubao-{stage}-"
+def chalice_policy_files(
+    arns: StorageArns, stage: str, sealer_handler: str = "seal_upload"
+) -> dict[str, Policy]:
+    """File name (in ``functions/.chalice/``) -> policy document.
+
+    Chalice names the API function ``jubao-{stage}`` and other handlers
+    ``jubao-{stage}-{handler}``; each policy may write only its own function's logs.
+    """
     return {
-        f"policy-{stage}.json": intake_policy(arns, prefix),
-        f"policy-{stage}-sealer.json": sealer_policy(arns, prefix),
+        f"policy-{stage}.json": intake_policy(arns, f"jubao-{stage}"),
+        f"policy-{stage}-sealer.json": sealer_policy(arns, f"jubao-{stage}-{sealer_handler}"),
     }
 
 

@@ -265,9 +265,17 @@ def test_policy_files_for_chalice(tmp_path: Path) -> None:
     source.write_text(json.dumps(outputs), encoding="utf-8")
     assert policies.main([str(source), "prod", str(tmp_path)]) == 0
     written = json.loads((tmp_path / "policy-prod.json").read_text(encoding="utf-8"))
-    assert written == policies.intake_policy(CN, "jubao-prod-")
+    assert written == policies.intake_policy(CN, "jubao-prod")
     sealer = json.loads((tmp_path / "policy-prod-sealer.json").read_text(encoding="utf-8"))
-    assert sealer == policies.sealer_policy(CN, "jubao-prod-")
+    assert sealer == policies.sealer_policy(CN, "jubao-prod-seal_upload")
+    logs = "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/lambda/"
+    for document, function in ((written, "jubao-prod"), (sealer, "jubao-prod-seal_upload")):
+        [statement] = grants(document, "logs:PutLogEvents")
+        assert statement["Resource"] == [f"{logs}{function}", f"{logs}{function}:*"]
+        # the glob must cover the function's log streams and nothing of the other function
+        assert allowed(document, "logs:PutLogEvents", f"{logs}{function}:log-stream:2026/11/28/x")
+        other = "jubao-prod-seal_upload" if function == "jubao-prod" else "jubao-prod"
+        assert not allowed(document, "logs:PutLogEvents", f"{logs}{other}:log-stream:x")
     assert policies.main([]) == 2
 
 
