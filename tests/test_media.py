@@ -218,7 +218,11 @@ def _segment(marker: int, payload: bytes) -> bytes:
     return bytes((0xFF, marker)) + struct.pack(">H", len(payload) + 2) + payload
 
 
+REAL_EXIF = st.text(alphabet="abcdefghij0123456789", min_size=1, max_size=12).map(
+    lambda marker: _exif(marker).tobytes()  # b"Exif\0\0" + TIFF with a GPS IFD
+)
 JPEG_METADATA = st.one_of(
+    REAL_EXIF.map(lambda exif: _segment(0xE1, exif)),
     st.binary(max_size=300).map(lambda b: _segment(0xE1, b"Exif\0\0" + b)),
     st.binary(max_size=300).map(lambda b: _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0" + b)),
     st.binary(max_size=200).map(lambda b: _segment(0xE2, b"MPF\0" + b)),
@@ -274,6 +278,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 PNG_METADATA = st.one_of(
+    REAL_EXIF.map(lambda exif: _chunk(b"eXIf", exif[6:])),
     st.tuples(
         st.sampled_from([b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME", b"caBX", b"prVW"]),
         st.binary(max_size=200),
@@ -357,6 +362,7 @@ def test_webp_stripping_removes_exactly_the_metadata(
 ) -> None:
     assert media.strip_webp(clean) == clean
     body = clean[12:] + b"".join(_riff_chunk(f, d) for f, d in chunks)
+    body += _riff_chunk(b"EXIF", _exif("webp").tobytes()[6:])
     if body[:4] == b"VP8X":  # announce the metadata as a camera would
         body = body[:8] + bytes((body[8] | 0x0C,)) + body[9:]
     dirty = b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body + trailer
