@@ -22,13 +22,22 @@ from tqdm import tqdm
 
 from . import fonts
 from .content import Content, Lang
-from .layout import Designer, PaperSize, PosterSpec, Variant, region_display_name, render_poster
+from .layout import (
+    Designer,
+    PaperSize,
+    PosterSpec,
+    Variant,
+    region_display_name,
+    render_combined,
+    render_poster,
+)
 from .places import KIND_NAMES, Place, RowError, read_places
 from .tagging import SHARED_REASON_TEXT, Registry, TagChoice, choose_tag, report_url
 
 POSTER_DIR = "posters"
 INDEX_PDF = "index.pdf"
 INDEX_CSV = "index.csv"
+COMBINED_PDF = "all-posters.pdf"
 SMALL_BATCH = 24  # below this, starting worker processes costs more than it saves
 
 
@@ -170,6 +179,7 @@ def build_batch(
     processes: int | None = None,
     progress: bool | None = None,
     write_index: Callable[[BatchResult, OfficeConfig, Content, Lang], object] | None = None,
+    combined: bool = False,
 ) -> BatchResult:
     """Make every poster the CSV allows; bad rows are collected, never fatal."""
     started = time.perf_counter()
@@ -199,6 +209,12 @@ def build_batch(
     if write_index is not None:
         write_index(result, office, content, lang)
     result.phases["index"] = time.perf_counter() - index_started
+    if combined and result.made:
+        combined_started = time.perf_counter()
+        designer = Designer(office, content)
+        render_combined([(designer.template(j.spec.variant), j.spec) for j in result.made],
+                        out_dir / COMBINED_PDF)
+        result.phases["combined PDF"] = time.perf_counter() - combined_started
     result.seconds = time.perf_counter() - started
     return result
 

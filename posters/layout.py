@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -418,19 +419,32 @@ def begin_design_space(canvas: Canvas, size: PaperSize) -> None:
     canvas.scale(factor, factor)
 
 
-def draw_page(canvas: Canvas, template: Template, spec: PosterSpec, symbol: qr.QrSymbol) -> None:
-    """One poster page: the template's operations, then the QR and the footer details."""
-    regular, _ = fonts.register_fonts()
+def _draw_static(canvas: Canvas, template: Template) -> None:
     canvas.saveState()
     begin_design_space(canvas, template.variant.size)
     painter = Painter(canvas)
     for op in template.ops:
         painter.draw(op)
+    canvas.restoreState()
+
+
+def _draw_personal(canvas: Canvas, template: Template, spec: PosterSpec,
+                   symbol: qr.QrSymbol) -> None:
+    """What differs between two posters of one design: the QR code and the footer line."""
+    regular, _ = fonts.register_fonts()
+    canvas.saveState()
+    begin_design_space(canvas, template.variant.size)
     canvas.addLiteral(
         qr.pdf_operators(symbol, MARGIN * mm, Painter._y(QR_TOP + QR_SIDE), QR_SIDE * mm)
     )
-    painter.draw(TextOp(MARGIN, 285, footer_text(template, spec), regular, 7.3, YELLOW))
+    Painter(canvas).draw(TextOp(MARGIN, 285, footer_text(template, spec), regular, 7.3, YELLOW))
     canvas.restoreState()
+
+
+def draw_page(canvas: Canvas, template: Template, spec: PosterSpec, symbol: qr.QrSymbol) -> None:
+    """One poster page: the template's operations, then the QR and the footer details."""
+    _draw_static(canvas, template)
+    _draw_personal(canvas, template, spec, symbol)
     canvas.showPage()
 
 
@@ -446,6 +460,33 @@ def render_poster(template: Template, spec: PosterSpec) -> bytes:
     draw_page(canvas, template, spec, symbol)
     canvas.save()
     return buffer.getvalue()
+
+
+def render_combined(pages: list[tuple[Template, PosterSpec]], target: Path) -> Path:
+    """All posters of a batch as one multi-page PDF, for a print shop.
+
+    Each design is drawn once as a Form XObject and every page only references it, then
+    adds its own QR code and footer; the font is embedded once for the whole file, so
+    the file is a small fraction of the separate PDFs together.
+    """
+    if not pages:
+        raise ValueError("no pages")
+    first = pages[0][0]
+    canvas = new_canvas(str(target), first.variant.size, first.title, first.author)
+    forms: dict[Variant, str] = {}
+    for template, spec in pages:
+        fonts.require_glyphs(footer_text(template, spec))
+        name = forms.get(template.variant)
+        if name is None:
+            name = forms[template.variant] = f"design{len(forms)}"
+            canvas.beginForm(name)
+            _draw_static(canvas, template)
+            canvas.endForm()
+        canvas.doForm(name)
+        _draw_personal(canvas, template, spec, qr.encode(spec.url))
+        canvas.showPage()
+    canvas.save()
+    return target
 
 
 class Designer:

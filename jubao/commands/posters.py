@@ -37,6 +37,8 @@ def register(sub: Any) -> None:
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default 2)")
     build.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar (default: when stderr is a terminal)")
+    build.add_argument("--combined", action="store_true",
+                       help="also write all-posters.pdf, one file for a print shop")
     _common(build)
     build.set_defaults(func=_build)
 
@@ -109,7 +111,7 @@ def _build(args: argparse.Namespace) -> int:
         result = build_batch(
             args.places, args.out, office, load_content(office), key, registry,
             lang=args.lang, size=args.size, processes=args.jobs, progress=args.progress,
-            write_index=write_index_sheet,
+            write_index=write_index_sheet, combined=args.combined,
         )
     except (PlacesFileError, RegistryError, TagKeyError, settings_module.SettingsError) as exc:
         return _fatal(str(exc))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pytest
 from chalicelib import tags
 from chalicelib.office import OfficeConfig
 from PIL import Image, ImageFilter
+from pypdf import PdfReader
 
 from posters import layout, qr
 from tests.posters.poster_helpers import Renderer, run_cli, zbar_decode, zxing_decode
@@ -99,7 +101,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory, tag_key_file: Path) -> Batch
     out, registry = base / "out", base / "registry.json"
     done = run_cli("posters", "build", "--places", str(csv_path), "--out", str(out),
                    "--tag-key-file", str(tag_key_file), "--registry", str(registry),
-                   "--jobs", "2", "--no-progress")
+                   "--jobs", "2", "--no-progress", "--combined")
     return Batch(out, csv_path, registry, _read_index(out / "index.csv"), done.stderr,
                  done.returncode, bad_lines)
 
@@ -193,6 +195,24 @@ def test_fonts_are_embedded_and_text_extracts(batch: Batch, renderer: Renderer) 
     assert "未生成的行" in index_text
     for font in renderer.fonts(batch.out / "index.pdf"):
         assert font[-5] == "yes", font
+
+
+def test_print_shop_file_has_every_poster_in_row_order(
+    batch: Batch, renderer: Renderer, tmp_path: Path
+) -> None:
+    combined = batch.out / "all-posters.pdf"
+    reader = PdfReader(combined)
+    assert len(reader.pages) == len(batch.rows)
+    separate = sum((batch.out / row["file"]).stat().st_size for row in batch.rows)
+    assert combined.stat().st_size * 5 < separate  # design and font stored once
+    for page in (1, len(batch.rows)):
+        png = tmp_path / f"page{page}.png"
+        subprocess.run(["pdftoppm", "-png", "-singlefile", "-r", "80", "-f", str(page),
+                        "-l", str(page), str(combined), str(png.with_suffix(""))],
+                       env=renderer.env, check=True, capture_output=True)
+        assert zxing_decode(png) == [batch.rows[page - 1]["url"]]
+    for font in renderer.fonts(combined):
+        assert font[-5:-2] == ["yes", "yes", "yes"], font
 
 
 def test_a_second_batch_keeps_every_place_on_its_tag(
