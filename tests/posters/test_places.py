@@ -109,3 +109,14 @@ def test_every_nonblank_line_is_a_place_or_an_error(
     assert sorted(seen) == nonblank
     for error in errors:
         assert isinstance(error, RowError) and error.zh and error.en
+
+
+def test_the_shipped_example_is_valid(office: OfficeConfig) -> None:
+    from pathlib import Path
+
+    from posters.places import read_places
+
+    example = Path(__file__).parents[2] / "posters" / "examples" / "places.csv"
+    places, errors = read_places(example, office)
+    assert errors == [] and len(places) == 7
+    assert {p.kind for p in places} == {"enterprise", "village", "community", "school", "family"}
