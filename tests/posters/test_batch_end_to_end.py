@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -253,3 +254,23 @@ def test_a3_english_posters_scan_too(
     _check_posters(a3_english, renderer, office, tag_key, tmp_path)
     text = renderer.text(a3_english.out / a3_english.rows[0]["file"])
     assert "Report it." in text and "12350" in text
+
+
+def test_ghostscript_prints_it_the_same(batch: Batch, renderer: Renderer, tmp_path: Path) -> None:
+    """Ghostscript is the engine of many print paths; with no system fonts it must still
+    draw the text (the embedded font) and a QR that scans."""
+    if shutil.which("gs") is None:
+        pytest.skip("ghostscript not installed")
+    row = batch.rows[0]
+    png = tmp_path / "gs.png"
+    subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=pnggray", "-r80",
+                    f"-sOutputFile={png}", str(batch.out / row["file"])],
+                   env=renderer.env, check=True, capture_output=True)
+    assert zxing_decode(png) == [row["url"]]
+    poppler = renderer.png(batch.out / row["file"], 80, tmp_path / "poppler.png")
+    with Image.open(png) as gs_image, Image.open(poppler) as pp_image:
+        band = (0, int(gs_image.height * 0.05), gs_image.width, int(gs_image.height * 0.25))
+        gs_white = sum(gs_image.convert("L").crop(band).histogram()[201:])
+        pp_white = sum(pp_image.convert("L").crop(band).histogram()[201:])
+    # the white headline on the red band: ghostscript draws as much of it as poppler
+    assert gs_white > 0.8 * pp_white > 0
