@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from chalicelib import rewards
 from chalicelib.office import ChannelKind, OfficeConfig
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,7 +144,45 @@ def facts(office: OfficeConfig) -> dict[Lang, dict[str, str]]:
         "reward_claim_days": str(deadlines.reward_claim_days),
         "min_people_per_tag": str(office.posters.min_people_per_tag),
     }
-    return {lang: dict(common) for lang in LANGS}
+    values: dict[Lang, dict[str, str]] = {lang: dict(common) for lang in LANGS}
+    for lang in LANGS:
+        values[lang].update(reward_facts(office.rules.reward_rule_set, lang))
+    return values
+
+
+def yuan(amount: int, lang: Lang) -> str:
+    """30万 / 300,000: how a poster writes a sum of yuan (the unit word is in the text)."""
+    if lang == "zh":
+        return f"{amount // 10_000}万" if amount >= 10_000 and amount % 10_000 == 0 else str(amount)
+    return f"{amount:,}"
+
+
+def reward_facts(rule_set_name: str, lang: Lang) -> dict[str, str]:
+    """Amounts of the office's reward rule set, as the wording may quote them.
+
+    Only what the rule set actually defines becomes a fact, so wording that quotes an
+    amount the rule set does not have fails to load instead of printing a guess.
+    """
+    try:
+        rule_set = rewards.load_rule_set(rule_set_name)
+    except (OSError, ValueError) as exc:
+        raise ContentError(f"reward rule set {rule_set_name!r}: {exc}") from None
+    found = {"rule_set_title": rule_set.title_zh if lang == "zh" else rule_set.title_en}
+    caps = [] if rule_set.max_single_reward_yuan is None else [rule_set.max_single_reward_yuan]
+    for kind, formula_id in rule_set.kinds.items():
+        formula = rule_set.formulas[formula_id]
+        if isinstance(formula, rewards.PercentOfFine) and kind in ("hazard", "violation"):
+            found["fine_percent"] = f"{formula.rate_basis_points / 100:g}"
+            found["fine_floor"] = yuan(formula.floor_yuan, lang)
+            found["fine_cap"] = yuan(formula.cap_yuan, lang)
+            caps.append(formula.cap_yuan)
+        elif isinstance(formula, rewards.PerDeathByGrade) and kind == "concealed_accident":
+            found["per_death_min"] = yuan(min(formula.per_death_yuan.values()), lang)
+            found["per_death_max"] = yuan(max(formula.per_death_yuan.values()), lang)
+            caps.append(formula.cap_yuan)
+    if caps:
+        found["reward_cap"] = yuan(max(caps), lang)
+    return found
 
 
 def _is_text(node: Any) -> bool:

@@ -10,7 +10,15 @@ import pytest
 from chalicelib.office import OfficeConfig, load_office
 
 from posters import fonts
-from posters.content import CONTENT_FILE, LANGS, Content, ContentError, all_strings, load_content
+from posters.content import (
+    CONTENT_FILE,
+    LANGS,
+    Content,
+    ContentError,
+    all_strings,
+    load_content,
+    yuan,
+)
 from posters.defaults import EDITIONS, default_regions
 from posters.layout import Designer, Variant, region_display_name
 
@@ -43,6 +51,8 @@ def test_no_configured_fact_is_written_into_the_wording(
     deadlines = office.rules.deadlines.model_dump()
     for value in deadlines.values():
         assert not re.search(rf"(?<!\d){value}\s*(日|天|days)", raw), value
+    for amount in ("3000", "3,000", "30万", "300,000", "15%", "6万", "60,000"):
+        assert amount not in raw, f"{amount} belongs to the reward rule set, not the wording"
     filled = "\n".join(all_strings(content))
     assert "{" not in filled and "}" not in filled
     process = " ".join(step.text("zh") for step in content.process)
@@ -75,6 +85,19 @@ def test_unknown_placeholders_and_rule_sets_fail_loudly(
         "rules": office.rules.model_copy(update={"reward_rule_set": "anhui-2017"})})
     with pytest.raises(ContentError, match="anhui-2017"):
         load_content(other_rules)
+
+
+def test_reward_amounts_come_from_the_rule_set(content: Content) -> None:
+    from chalicelib import rewards
+    from chalicelib.models import ReportKind
+
+    rule_set = rewards.load_rule_set("national-2018")
+    fine = rule_set.formulas[rule_set.kinds[ReportKind("hazard")]]
+    assert isinstance(fine, rewards.PercentOfFine)
+    assert f"{fine.rate_basis_points // 100}%" in content.reward.points[0].zh
+    assert f"{fine.floor_yuan:,}" in content.reward.points[0].en
+    assert f"{fine.cap_yuan:,}" in content.reward.highlight.en
+    assert yuan(fine.cap_yuan, "zh") == "30万" and yuan(3000, "zh") == "3000"
 
 
 def _office_strings(office: OfficeConfig) -> list[str]:
