@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.store.moto_env import aws_env, aws_settings, moto_server
+from tests.store.moto_env import aws_env, aws_settings, moto_server, serial_moto
 
-__all__ = ["aws_env", "aws_settings", "moto_server"]
+__all__ = ["aws_env", "aws_settings", "moto_server", "serial_moto"]

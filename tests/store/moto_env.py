@@ -7,6 +7,12 @@ SSE-KMS bucket and table (schema from ``chalicelib.store.aws.table_schema``). Th
 environment points boto3 at the server through ``AWS_ENDPOINT_URL`` with fake
 credentials, so no request can reach real AWS.
 
+``ThreadedMotoServer`` answers requests on parallel threads and moto's DynamoDB takes no
+lock, so *there* two conditional writes racing on one item can both succeed (DynamoDB
+itself makes each conditional write atomic). Tests of concurrent writers use
+``serial_moto`` instead: a second endpoint onto the same moto state (same process)
+that handles one request at a time, so each write is atomic as in DynamoDB.
+
 Other test modules use these fixtures by importing them:
 ``from tests.store.moto_env import aws_settings, moto_server  # noqa: F401``.
 """
@@ -116,6 +122,29 @@ def moto_server() -> Iterator[str]:
     url = _start()
     yield url
     _stop()
+
+
+@pytest.fixture(scope="session")
+def serial_moto(moto_server: str) -> Iterator[str]:
+    """One request at a time, onto the same moto backends as ``moto_server``."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    server = make_server(
+        "127.0.0.1",
+        0,
+        DomainDispatcherApplication(create_backend_app),
+        threaded=False,
+        request_handler=MotoRequestHandler,
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

@@ -287,7 +287,20 @@ def test_a_new_store_instance_sees_everything(backend: Backend) -> None:
 # ---- concurrency --------------------------------------------------------------------------
 
 
-def test_concurrent_retries_with_one_key_store_one_report(store: ReportStore) -> None:
+@pytest.fixture
+def contended(
+    backend: Backend, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ReportStore]:
+    """A store for racing writers (AWS: through moto's serial endpoint, see moto_env)."""
+    if backend.name == "aws":
+        monkeypatch.setenv("AWS_ENDPOINT_URL", request.getfixturevalue("serial_moto"))
+    opened = backend.open()
+    yield opened
+    opened.close()
+
+
+def test_concurrent_retries_with_one_key_store_one_report(contended: ReportStore) -> None:
+    store = contended
     reports = [s.report() for _ in range(6)]
     key_hash = s.idempotency(reports[0]).key_hash
     records = [replace(s.idempotency(r), key_hash=key_hash) for r in reports]
@@ -309,7 +322,10 @@ def test_concurrent_retries_with_one_key_store_one_report(store: ReportStore) ->
     assert [r.number for r in store.iter_reports()] == [winner]
 
 
-def test_concurrent_appends_keep_every_entry_in_each_writers_order(store: ReportStore) -> None:
+def test_concurrent_appends_keep_every_entry_in_each_writers_order(
+    contended: ReportStore,
+) -> None:
+    store = contended
     report = s.report()
     store.create_report(report)
     writers, each = 4, 5

@@ -57,6 +57,7 @@ moto, MinIO or another S3/DynamoDB-compatible service can stand in for AWS.
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -97,6 +98,12 @@ _REPORTS = "reports"  # the GSI partition holding every report
 # a sealed value bigger than this is refused rather than risk the 400 KB item limit
 MAX_INLINE_BYTES = 300_000
 _TRANSACTION_ATTEMPTS = 4
+_APPEND_ATTEMPTS = 16
+
+
+def _backoff(attempt: int) -> None:
+    """Exponential backoff with full jitter, so that retrying writers spread out."""
+    time.sleep(min(0.25, 0.01 * 2**attempt) * random.random())  # noqa: S311 - not a secret
 
 
 def table_schema() -> dict[str, Any]:
@@ -475,7 +482,7 @@ class AwsStore(ReportStore):
                 return reasons
             if not any(r.get("Code") == "TransactionConflict" for r in reasons):
                 raise StoreError("dynamodb transaction cancelled")
-            time.sleep(0.02 * 2**attempt)
+            _backoff(attempt)
         raise StoreError("dynamodb transaction kept conflicting")
 
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
@@ -545,7 +552,7 @@ class AwsStore(ReportStore):
         _check_inline(entry.sealed)
         if len(set(entry.attachments)) != len(entry.attachments):
             raise AttachmentUnavailable("listed twice")
-        for _ in range(_TRANSACTION_ATTEMPTS * 2):
+        for attempt in range(_APPEND_ATTEMPTS):
             report = self._get(_report_key(entry.report_number))
             if report is None:
                 raise StoreError("no such report")
@@ -586,7 +593,7 @@ class AwsStore(ReportStore):
             for attachment_id, reason in zip(entry.attachments, reasons[2:], strict=True):
                 if reason.get("Code") == "ConditionalCheckFailed":
                     raise AttachmentUnavailable(attachment_id)
-            # the counter moved (a concurrent append): read it again
+            _backoff(attempt)  # the counter moved (a concurrent append): read it again
         raise StoreError("entry append kept conflicting")
 
     def list_entries(self, number: str, kind: str | None = None) -> list[Entry]:
