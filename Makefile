@@ -34,7 +34,7 @@ system-run:
 	@bash .ci/system-packages.sh --run-only
 
 posters: setup
-	$(RUN) jubao posters defaults --out build/posters
+	JUBAO_DATA_DIR=$(DATA) $(RUN) jubao posters defaults --out build/posters --dev-keys
 
 site: setup posters
 	$(RUN) mkdocs build --strict --quiet -f site/mkdocs.yml

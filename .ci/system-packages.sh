@@ -4,6 +4,7 @@
 #   poppler-utils       pdftoppm / pdffonts / pdftotext: poster previews and poster tests
 #   zbar-tools          zbarimg, a real QR decoder for the poster tests
 #   nodejs              runs the site's reward engine against the Python rules
+#   ghostscript         a second PDF renderer for the poster tests (print paths use it)
 # Installs only what is missing; needs root (or sudo) the first time.
 set -euo pipefail
 need=()
@@ -11,6 +12,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v gs >/dev/null 2>&1 || need+=(ghostscript)
 if [ "${1:-}" = "--run-only" ]; then
   # `make run` needs only the poster preview renderer
   need=()
