@@ -134,11 +134,23 @@ def _context_office(info: ValidationInfo) -> OfficeConfig | None:
     return office if isinstance(office, OfficeConfig) else None
 
 
+def _known_region(value: str, info: ValidationInfo) -> str:
+    office = _context_office(info)
+    if office is not None and value not in office.regions_by_code:
+        raise PydanticCustomError("unknown_region", "unknown region code")
+    return value
+
+
+# a configured region's code (GB/T 2260); membership is checked against the office
+# configuration passed in the validation context
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$"), AfterValidator(_known_region)]
+
+
 class ReportSubmission(_Strict):
     """``POST /api/reports``: one report of a hazard, a violation or a concealed accident."""
 
     kind: ReportKind
-    region: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    region: RegionCode
     industry: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
     unit_name: Annotated[Line, StringConstraints(min_length=2, max_length=200)]
     description: Annotated[Text, StringConstraints(min_length=10, max_length=5000)]
@@ -157,14 +169,6 @@ class ReportSubmission(_Strict):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("region")
-    @classmethod
-    def _known_region(cls, value: str, info: ValidationInfo) -> str:
-        office = _context_office(info)
-        if office is not None and value not in office.regions_by_code:
-            raise PydanticCustomError("unknown_region", "unknown region code")
-        return value
 
     @field_validator("industry")
     @classmethod
@@ -206,17 +210,9 @@ class Supplement(_Strict):
 class UploadRequest(_Strict):
     """``POST /api/attachments``: ask for a place to upload one file of evidence."""
 
-    region: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    region: RegionCode
     content_type: Annotated[str, StringConstraints(max_length=100)]
     size: int = Field(ge=1)
-
-    @field_validator("region")
-    @classmethod
-    def _known_region(cls, value: str, info: ValidationInfo) -> str:
-        office = _context_office(info)
-        if office is not None and value not in office.regions_by_code:
-            raise PydanticCustomError("unknown_region", "unknown region code")
-        return value
 
 
 # ---- responses -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -119,19 +120,24 @@ class SqliteStore(ReportStore):
 
     # -- reports -------------------------------------------------------------------------
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One durable write transaction at a time (see ``_write_lock``)."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
     def create_report(
         self, report: ReportRecord, idempotency: IdempotencyRecord | None = None
     ) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            self._write(conn, report, idempotency)
-
-    def _write(
-        self, conn: sqlite3.Connection, report: ReportRecord, idempotency: IdempotencyRecord | None
-    ) -> None:
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction() as conn:
                 if idempotency is not None:
                     existing = self._idempotency(conn, idempotency.key_hash)
                     if existing is not None:
@@ -149,10 +155,6 @@ class SqliteStore(ReportStore):
                         ),
                     )
                 self._link(conn, report.attachments, report.number, report.received_at)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError("sqlite write failed") from exc
 
@@ -252,14 +254,8 @@ class SqliteStore(ReportStore):
     # -- entries -------------------------------------------------------------------------
 
     def add_entry(self, entry: Entry) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            self._add_entry(conn, entry)
-
-    def _add_entry(self, conn: sqlite3.Connection, entry: Entry) -> None:
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction() as conn:
                 conn.execute(
                     "INSERT INTO entries (report_number, kind, at, sealed, attachments) "
                     "VALUES (?,?,?,?,?)",
@@ -272,10 +268,6 @@ class SqliteStore(ReportStore):
                     ),
                 )
                 self._link(conn, entry.attachments, entry.report_number, entry.at)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
             raise StoreError("no such report") from exc
 
