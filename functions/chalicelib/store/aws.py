@@ -352,6 +352,13 @@ def _error_code(exc: Exception) -> str:
 
 
 class AwsStore(ReportStore):
+    """``ReportStore`` on ``settings.table`` and ``settings.bucket``, in ``settings.aws_region``.
+
+    ``settings.kms_key_id`` must be the key's ARN (the storage stack's ``KeyArn``
+    output): it is sent with every upload and the bucket policy compares it with the
+    ARN, and S3 reports the ARN back.
+    """
+
     def __init__(self, settings: Settings) -> None:
         if not settings.kms_key_id:
             raise StoreError("JUBAO_KMS_KEY_ID is not set: blobs are written under SSE-KMS")
