@@ -138,6 +138,7 @@ class Intake:
         submission = parse(ReportSubmission, payload, self.office)
         if submission.website:
             raise ApiError("bot_suspected")
+        self._check_attachments(submission.attachments, submission.region)
         body = canonical(payload)
         key_material, ttl, key_kind = self._idempotency_material(idempotency_key, body)
         key_hash = crypto.keyed_hash(self.receipt_key, key_material, key_kind)
@@ -175,6 +176,16 @@ class Intake:
                 ) from None
             return SubmitResult(self._receipt_response(receipt, record, tag), replayed=False)
         raise ApiError("service_unavailable")
+
+    def _check_attachments(self, ids: list[str], region: str) -> None:
+        """Count, and every file sealed to the office that will handle the report."""
+        if ids:
+            from .attachments import check_claims  # imports this module: import late
+
+            try:
+                check_claims(self, ids, region)
+            except ApiError as error:  # say which field, so a form can mark it
+                raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
 
     def _idempotency_material(
         self, idempotency_key: str | None, body: bytes
@@ -300,6 +311,7 @@ class Intake:
     def supplement(self, payload: Any) -> StatusResponse:
         data = parse(Supplement, payload, self.office)
         _, report = self.authenticate(data.receipt)
+        self._check_attachments(data.attachments, report.region)
         unit = self.office.units_by_code[report.unit]
         sealed = crypto.seal(
             canonical({"text": data.text, "attachments": list(data.attachments)}),

@@ -399,6 +399,7 @@ def test_unknown_attachment_is_a_422_and_nothing_is_stored(live_server):
         dict(REPORT, unit_name="未知附件测试", attachments=["a" * 26]),
     )
     assert reply.status == 422, reply.text
+    assert reply.json["error"]["code"] == "attachment_unknown"
     assert reply.json["error"]["fields"][0]["field"] == "attachments"
     store = SqliteStore(live_server.data_dir / "jubao.sqlite3")
     assert not [r for r in store.iter_reports() if r.attachments == ("a" * 26,)]

@@ -303,22 +303,25 @@ class SqliteStore(ReportStore):
     # -- attachments ---------------------------------------------------------------------
 
     def create_attachment(self, record: AttachmentRecord) -> None:
-        with self._write_lock:
-            self._conn().execute(
-                "INSERT INTO attachments VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
-                (
-                    record.attachment_id,
-                    record.region,
-                    record.unit,
-                    record.content_type,
-                    record.max_bytes,
-                    _ts(record.created_at),
-                    _ts(record.expires_at),
-                    record.state,
-                    record.report_number,
-                    record.size,
-                ),
-            )
+        try:
+            with self._write_lock:
+                self._conn().execute(
+                    "INSERT INTO attachments VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
+                    (
+                        record.attachment_id,
+                        record.region,
+                        record.unit,
+                        record.content_type,
+                        record.max_bytes,
+                        _ts(record.created_at),
+                        _ts(record.expires_at),
+                        record.state,
+                        record.report_number,
+                        record.size,
+                    ),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise StoreError("attachment id exists") from exc
 
     def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
         row = (
