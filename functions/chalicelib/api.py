@@ -302,4 +302,15 @@ def receive_upload(request: HttpRequest, attachment_id: str) -> HttpResponse:
 def seal_staged_upload(bucket: str, key: str) -> None:
     from . import attachments
 
-    attachments.seal_staged_object(services().intake, bucket, key)
+    outcome = attachments.seal_staged_object(services().intake, bucket, key)
+    # the outcome names the attachment and what happened, never its content
+    log.info(
+        json.dumps(
+            {
+                "event": "seal_upload",
+                "attachment": outcome.attachment_id,
+                "result": outcome.result,
+                "code": outcome.code,
+            }
+        )
+    )
