@@ -213,7 +213,7 @@ def test_quiz_answers_agree_with_the_config(site: Path) -> None:
 def test_confidentiality_states_the_poster_tag_rule_with_config_numbers(site: Path) -> None:
     zh, en = page(site, "confidentiality"), page(site, "en/confidentiality")
     n = OFFICE.posters.min_people_per_tag
-    assert f"人数少于 <strong>{n}</strong> 人" in zh
+    assert f"人数少于 <strong>{n}</strong> 人的地点" in zh
     assert f"fewer than <strong>{n}</strong> people" in en
     for word in ("IP", "回执码", "保管人员", "公钥"):
         assert word in zh
@@ -224,7 +224,7 @@ def test_poster_gallery_and_files(site: Path) -> None:
     assert 'class="jubao-posters"' in html and "posters-missing" not in html
     assert (site / "posters" / "files" / "340100" / "poster-zh.png").is_file()
     assert (site / "posters" / "files" / "brochure-zh.pdf").is_file()
-    assert 'src="files/340100/poster-zh.png"' in html
+    assert 'src="files/340100/poster-zh.png"' in html and "poster-en.pdf" in html
     assert 'src="../../posters/files/340100/poster-en.png"' in page(site, "en/posters")
 
 
@@ -242,3 +242,12 @@ def test_print_stylesheet_for_guidance_pages(site: Path) -> None:
     css = (site / "assets" / "css" / "jubao.css").read_text(encoding="utf-8")
     assert "@media print" in css
     assert "jubao.css" in page(site, "process")
+
+
+def test_front_matter_is_read_not_shown(site: Path) -> None:
+    for path in PAGES:
+        for prefix in ("", "en/"):
+            html = page(site, prefix + path)
+            assert '<meta name="description" content="' in html, prefix + path
+            body = "".join(scan(site / prefix / path / "index.html").text)
+            assert "description:" not in body and "{{" not in body, prefix + path

@@ -114,7 +114,7 @@ def industries(office: OfficeConfig, lang: Lang, link: Link) -> str:
     caption = pick(lang, "重点行业领域及判定标准", "Key industries and their criteria")
     return (
         '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
-        f'<table class="jubao-industries"><caption>{caption}</caption>'
+        f"<table><caption>{caption}</caption>"
         f'<thead><tr><th scope="col">{head}</th><th scope="col">{doc}</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></div>"
     )
@@ -185,8 +185,9 @@ def tag_rule(office: OfficeConfig, lang: Lang, link: Link) -> str:
     if lang == "zh":
         items = [
             "海报上的二维码只标明张贴的<strong>地点</strong>（例如某小区、某企业），从不标明任何个人。",
-            f"家庭张贴的海报，以及人数少于 <strong>{p.min_people_per_tag}</strong> 人的地点，"
-            "只使用县区一级的标签，同一县区的这类海报共用一个标签，无法据此找到您家或小单位。",
+            f"家庭张贴的海报、人数少于 <strong>{p.min_people_per_tag}</strong> 人的地点，"
+            "以及没有登记人数的企业，只使用县区一级的标签，同一县区的这类海报共用一个标签，"
+            "无法据此找到您家或小单位。",
             "与举报一起保存的海报信息只到本单位选定的精度："
             f"<strong>{escape(facts.GRANULARITY_TEXT[p.tag_granularity][0])}</strong>。",
             "标签带有数字签名，伪造或篡改的二维码贴纸会被系统识别并忽略，不会影响您的举报。",
@@ -195,10 +196,10 @@ def tag_rule(office: OfficeConfig, lang: Lang, link: Link) -> str:
         items = [
             "A poster's QR code names the <strong>place</strong> where it hangs (a community, a "
             "firm), never a person.",
-            "Family posters, and places with fewer than "
-            f"<strong>{p.min_people_per_tag}</strong> people, carry only a county-level tag "
-            "shared by all such posters of the county, so it cannot point to your home or a "
-            "small workplace.",
+            "Family posters, places with fewer than "
+            f"<strong>{p.min_people_per_tag}</strong> people and enterprises whose headcount "
+            "is not recorded carry only a county-level tag shared by all such posters of the "
+            "county, so it cannot point to your home or a small workplace.",
             "What is kept with a report is only what the office chose: "
             f"<strong>{escape(facts.GRANULARITY_TEXT[p.tag_granularity][1])}</strong>.",
             "Tags are digitally signed: forged or altered QR stickers are recognised and "

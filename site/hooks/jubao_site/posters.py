@@ -92,8 +92,10 @@ def copy_into(site_dir: Path, folder: Path) -> int:
     return count
 
 
-def _size_label(size: str, lang: Lang) -> str:
-    return size.upper() if lang == "en" else size.upper() + " 幅面"
+def _lang_label(poster_lang: str, lang: Lang) -> str:
+    if poster_lang == "zh":
+        return pick(lang, "中文", "Chinese")
+    return pick(lang, "英文", "English")
 
 
 def gallery(office: OfficeConfig, lang: Lang, link: Link, site_link: Link) -> str:
@@ -113,38 +115,42 @@ def gallery(office: OfficeConfig, lang: Lang, link: Link, site_link: Link) -> st
     def file_url(rel: str) -> str:
         return site_link(f"{SITE_SUBDIR}/{rel}")
 
-    ordered = sorted(manifest.posters, key=lambda p: (p.lang != lang, p.region, p.size, p.id))
+    by_region: dict[str, list[PosterEntry]] = {}
+    for poster in manifest.posters:
+        by_region.setdefault(poster.region, []).append(poster)
     cards = []
-    for poster in ordered:
-        region = pick(lang, poster.region_name, poster.region_name_en)
-        poster_lang = pick(lang, "中文", "Chinese") if poster.lang == "zh" else "English"
+    for region_code in sorted(by_region):
+        variants = sorted(by_region[region_code], key=lambda p: (p.lang != lang, p.size, p.id))
+        preview = variants[0]  # the page's language first, A4 before A3
+        region = pick(lang, preview.region_name, preview.region_name_en)
         alt = pick(
             lang,
-            f"{region}安全生产举报宣传海报（{poster_lang}），二维码指向举报页面",
-            f"Work-safety reporting poster for {region} ({poster_lang}); its QR code opens "
-            "the report form",
+            f"{region}安全生产举报宣传海报，二维码指向举报页面",
+            f"Work-safety reporting poster for {region}; its QR code opens the report form",
         )
-        download = pick(lang, "下载 PDF（印刷用）", "Download PDF (for printing)")
-        image = pick(lang, "下载图片", "Download image")
+        links = "".join(
+            f'<li><a href="{file_url(v.pdf)}" download>'
+            f"{_lang_label(v.lang, lang)} {escape(v.size.upper())} PDF</a></li>"
+            for v in variants
+        )
+        image = pick(lang, "预览图片", "Preview image")
         cards.append(
-            f'<li class="jubao-poster" lang="{poster.lang}">'
-            f'<img src="{file_url(poster.png)}" alt="{escape(alt)}" loading="lazy" '
+            f'<li class="jubao-poster">'
+            f'<img src="{file_url(preview.png)}" alt="{escape(alt)}" loading="lazy" '
             'width="300" height="424">'
-            f'<p class="jubao-poster__title"><strong>{escape(region)}</strong> · '
-            f"{escape(_size_label(poster.size, lang))} · {poster_lang}</p>"
-            f'<p class="jubao-poster__links"><a href="{file_url(poster.pdf)}" download>'
-            f"{download}</a> · "
-            f'<a href="{file_url(poster.png)}" download>{image}</a></p></li>'
+            f'<p class="jubao-poster__title"><strong>{escape(region)}</strong></p>'
+            f'<ul class="jubao-poster__links">{links}'
+            f'<li><a href="{file_url(preview.png)}" download>{image} (PNG)</a></li></ul></li>'
         )
     brochures = ""
     if manifest.brochures:
-        links = []
+        items = []
         for code, rel in sorted(manifest.brochures.items()):
             name = {"zh": pick(lang, "中文宣传册", "Brochure in Chinese"),
                     "en": pick(lang, "英文宣传册", "Brochure in English")}.get(code, code)
-            links.append(f'<li><a href="{file_url(rel)}" download>{escape(name)} (PDF)</a></li>')
+            items.append(f'<li><a href="{file_url(rel)}" download>{escape(name)} (PDF)</a></li>')
         title = pick(lang, "宣传画册", "Brochures")
         brochures = (
-            f'<h2 id="brochures">{title}</h2><ul class="jubao-brochures">{"".join(links)}</ul>'
+            f'<h2 id="brochures">{title}</h2><ul class="jubao-brochures">{"".join(items)}</ul>'
         )
     return f'<ul class="jubao-posters">{"".join(cards)}</ul>{brochures}'

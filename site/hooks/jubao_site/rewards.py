@@ -34,24 +34,30 @@ def _yuan(amount: int, lang: Lang) -> str:
 
 
 def _citations(citations: list[dict[str, Any]], lang: Lang) -> str:
+    """The sources of one rule: documents and certainty tags in one line, notes folded."""
     if not citations:
         return ""
-    items = []
+    heads, notes = [], []
     for c in citations:
         document = pick(lang, c["document"], c.get("document_en") or c["document"])
         article = c.get("article") or ""
-        tag = (CERTAINTY_ZH if lang == "zh" else CERTAINTY_EN)[c["certainty"]]
-        note = pick(lang, c.get("note_zh") or "", c.get("note_en") or "")
-        title = f' title="{escape(note)}"' if note else ""
         sep = "" if lang == "zh" or not article else " "
-        items.append(
-            f"<li{title}>{escape(document)}{sep}{escape(article)} "
+        tag = (CERTAINTY_ZH if lang == "zh" else CERTAINTY_EN)[c["certainty"]]
+        head = (
+            f"{escape(document)}{sep}{escape(article)} "
             f'<span class="jubao-certainty jubao-certainty--{c["certainty"].lower()}">'
             f"[{escape(tag)}]</span>"
-            + (f'<br><small>{escape(note)}</small>' if note else "")
-            + "</li>"
         )
-    return f'<ul class="jubao-cites">{"".join(items)}</ul>'
+        heads.append(head)
+        note = pick(lang, c.get("note_zh") or "", c.get("note_en") or "")
+        notes.append(f"<li>{head}" + (f"：{escape(note)}" if note and lang == "zh" else
+                                      f": {escape(note)}" if note else "") + "</li>")
+    label = pick(lang, "依据", "Basis")
+    joined = "；".join(heads) if lang == "zh" else "; ".join(heads)
+    return (
+        f'<details class="jubao-cites"><summary>{label}{pick(lang, "：", ": ")}{joined}</summary>'
+        f"<ul>{''.join(notes)}</ul></details>"
+    )
 
 
 def _grade_name(data: dict[str, Any], grade: str, lang: Lang) -> str:
@@ -133,17 +139,12 @@ def _rule_set_html(data: dict[str, Any], name: str, lang: Lang) -> str:
     for kind, formula_id in rs["kinds"].items():
         formula = rs["formulas"][formula_id]
         label = data["kinds"][kind][lang]
-        rows.append(
-            f'<tr><th scope="row">{escape(label)}</th>'
-            f"<td>{_formula_text(data, formula, lang)}"
-            f"{_citations(formula['citations'], lang)}</td></tr>"
-        )
+        rows.append(_rule_item(escape(label), _formula_text(data, formula, lang),
+                               _citations(formula["citations"], lang)))
     if rs.get("max_single_reward_yuan") is not None:
-        rows.append(
-            f'<tr><th scope="row">{pick(lang, "单次奖励上限", "Maximum single reward")}</th>'
-            f"<td>{_yuan(rs['max_single_reward_yuan'], lang)}"
-            f"{_citations(rs.get('max_single_citations', []), lang)}</td></tr>"
-        )
+        rows.append(_rule_item(pick(lang, "单次奖励上限", "Maximum single reward"),
+                               _yuan(rs["max_single_reward_yuan"], lang),
+                               _citations(rs.get("max_single_citations", []), lang)))
     uplift = rs["employee_uplift"]
     if uplift["percent"]:
         cap = uplift.get("cap_yuan")
@@ -156,27 +157,20 @@ def _rule_set_html(data: dict[str, Any], name: str, lang: Lang) -> str:
         )
     else:
         uplift_text = pick(lang, "不上浮", "no uplift")
-    rows.append(
-        '<tr><th scope="row">'
-        f'{pick(lang, "从业人员举报本单位", "Employees reporting their employer")}'
-        f"</th><td>{escape(uplift_text)}{_citations(uplift['citations'], lang)}</td></tr>"
-    )
+    rows.append(_rule_item(pick(lang, "从业人员举报本单位", "Employees reporting their employer"),
+                           escape(uplift_text), _citations(uplift["citations"], lang)))
     mode = data["rounding_modes"][rs["rounding"]["mode"]][lang]
-    rows.append(
-        f'<tr><th scope="row">{pick(lang, "取整", "Rounding")}</th>'
-        f"<td>{escape(mode)}{_citations(rs['rounding']['citations'], lang)}</td></tr>"
-    )
-    rows.append(
-        f'<tr><th scope="row">{pick(lang, "联名举报", "Joint reports")}</th>'
-        f"<td>{pick(lang, '奖金平均分配', 'the reward is split equally')}"
-        f"{_citations(rs['joint_split']['citations'], lang)}</td></tr>"
-    )
+    rows.append(_rule_item(pick(lang, "取整", "Rounding"), escape(mode),
+                           _citations(rs["rounding"]["citations"], lang)))
+    rows.append(_rule_item(pick(lang, "联名举报", "Joint reports"),
+                           pick(lang, "奖金平均分配", "the reward is split equally"),
+                           _citations(rs["joint_split"]["citations"], lang)))
     exclusions = "".join(
         f"<li>{escape(pick(lang, e['reason_zh'], e['reason_en']))}"
         f"{_citations(e['citations'] + rs.get('eligibility_citations', []), lang)}</li>"
         for e in rs["eligibility"]
     )
-    caption = escape(pick(lang, rs["title_zh"], rs["title_en"]))
+    title = escape(pick(lang, rs["title_zh"], rs["title_en"]))
     partial = (
         '<p class="jubao-warning">'
         f'{pick(lang, "本规则集不完整。", "This rule set is incomplete.")}</p>'
@@ -184,15 +178,16 @@ def _rule_set_html(data: dict[str, Any], name: str, lang: Lang) -> str:
         else ""
     )
     return (
+        f'<p class="jubao-ruleset__title"><strong>{title}</strong></p>'
         f"{partial}<p>{escape(pick(lang, rs['note_zh'], rs['note_en']))}</p>"
-        '<div class="md-typeset__scrollwrap"><div class="md-typeset__table">'
-        f'<table class="jubao-rules"><caption>{caption}</caption>'
-        f'<thead><tr><th scope="col">{pick(lang, "情形", "Case")}</th>'
-        f'<th scope="col">{pick(lang, "标准及依据", "Standard and basis")}</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div></div>"
+        f'<dl class="jubao-rules">{"".join(rows)}</dl>'
         f"<p><strong>{pick(lang, '不予奖励的情形', 'When nothing is paid')}</strong></p>"
         f'<ul class="jubao-exclusions">{exclusions}</ul>'
     )
+
+
+def _rule_item(case: str, standard: str, citations: str) -> str:
+    return f"<dt>{case}</dt><dd><p>{standard}</p>{citations}</dd>"
 
 
 def rules_table(office: OfficeConfig, lang: Lang) -> str:

@@ -74,7 +74,7 @@
     if (r.outcome === "paid") {
       amount = yuan(r.reward_yuan);
       if (r.reward_max_yuan !== null && r.reward_max_yuan !== r.reward_yuan) amount = yuan(r.reward_yuan) + t("range") + yuan(r.reward_max_yuan);
-      out.appendChild(el("p", "jubao-calc__amount", t("paid") + "：" + amount));
+      out.appendChild(el("p", "jubao-calc__amount", t("paid") + (EN ? ": " : "：") + amount));
       if (r.per_reporter_yuan !== null && r.per_reporter_yuan !== r.reward_yuan) {
         var share = yuan(r.per_reporter_yuan);
         if (r.per_reporter_max_yuan !== null && r.per_reporter_max_yuan !== r.per_reporter_yuan) share += t("range") + yuan(r.per_reporter_max_yuan);

@@ -1,0 +1,138 @@
+"""The reward calculator gives the core's answers; the quiz scores; in both languages."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from chalicelib import rewards
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Site, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+BASE: dict[str, Any] = {
+    "verified": True, "real_name": True, "has_contact": True, "reporter_is_employee": False,
+    "already_handled_by_regulator": False, "report_order": 1, "joint_reporters": 1,
+}
+CASES: list[tuple[str | None, dict[str, Any]]] = [
+    (None, {"kind": "hazard", "fine_total_yuan": "100000"}),
+    (None, {"kind": "violation", "fine_total_yuan": "0"}),
+    (None, {"kind": "hazard", "fine_total_yuan": "5000000"}),
+    (None, {"kind": "hazard", "fine_total_yuan": "33333.33", "joint_reporters": 3}),
+    (None, {"kind": "concealed_accident", "accident_grade": "larger", "concealed_deaths": 4}),
+    (None, {"kind": "hazard", "fine_total_yuan": "80000", "real_name": False,
+            "has_contact": False}),
+    (None, {"kind": "violation", "fine_total_yuan": "80000", "report_order": 2}),
+    ("anhui-2017", {"kind": "hazard", "accident_grade": "especially_major"}),
+    ("anhui-2017", {"kind": "hazard", "accident_grade": "major"}),
+    ("national-2018-employee-uplift-20", {"kind": "violation", "fine_total_yuan": "200000",
+                                          "reporter_is_employee": True}),
+]
+
+
+def fill_case(page: Page, rule_set: str | None, case: dict[str, Any]) -> None:
+    form = page.locator("#reward-calculator")
+    if rule_set:
+        form.locator("#c-rule_set").select_option(rule_set)
+    form.locator(f'input[name="kind"][value="{case["kind"]}"]').check()
+    for name in ("verified", "has_contact", "reporter_is_employee",
+                 "already_handled_by_regulator"):
+        form.locator(f"#c-{name}").set_checked(bool(case[name]))
+    form.locator(f'input[name="real_name"][value="{1 if case["real_name"] else 0}"]').check()
+    form.locator("#c-report_order").fill(str(case["report_order"]))
+    form.locator("#c-joint_reporters").fill(str(case["joint_reporters"]))
+    if "fine_total_yuan" in case:
+        form.locator("#c-fine_total_yuan").fill(case["fine_total_yuan"])
+    if "accident_grade" in case:
+        form.locator("#c-accident_grade").select_option(case["accident_grade"])
+    if "concealed_deaths" in case:
+        form.locator("#c-concealed_deaths").fill(str(case["concealed_deaths"]))
+    form.locator("button[type=submit]").click()
+
+
+@pytest.mark.parametrize(("rule_set", "facts"), CASES)
+def test_calculator_gives_the_rule_answer(site: Site, page: Page, rule_set: str | None,
+                                          facts: dict[str, Any]) -> None:
+    case = {**BASE, **facts}
+    expected = rewards.evaluate(rewards.RewardCase(**case), rule_set)
+    page.goto(f"{site.url}/rewards/")
+    expect(page.locator("#reward-calculator.is-ready")).to_be_attached()
+    fill_case(page, rule_set, case)
+    result = page.locator("#reward-result")
+    expect(result).to_be_visible()
+    expect(result.locator(".jubao-calc__summary")).to_have_text(expected.basis.summary_zh)
+    amount = result.locator(".jubao-calc__amount").inner_text()
+    if expected.outcome == "paid":
+        assert expected.reward_yuan is not None
+        assert f"{expected.reward_yuan:,}" in amount
+        if expected.reward_max_yuan not in (None, expected.reward_yuan):
+            assert f"{expected.reward_max_yuan:,}" in amount
+        if expected.per_reporter_yuan != expected.reward_yuan:
+            expect(result).to_contain_text(f"每人 {expected.per_reporter_yuan:,}")
+    else:
+        assert amount == {"not_paid": "不予奖励", "not_determinable": "无法确定金额"}[
+            expected.outcome]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_calculator_in_english(site: Site, page: Page) -> None:
+    case = {**BASE, "kind": "concealed_accident", "accident_grade": "major",
+            "concealed_deaths": 12}
+    expected = rewards.evaluate(rewards.RewardCase(**case))
+    page.goto(f"{site.url}/en/rewards/")
+    expect(page.locator("#reward-calculator.is-ready")).to_be_attached()
+    fill_case(page, None, case)
+    result = page.locator("#reward-result")
+    expect(result.locator(".jubao-calc__summary")).to_have_text(expected.basis.summary_en)
+    amount = result.locator(".jubao-calc__amount")
+    expect(amount).to_contain_text(f"{expected.reward_yuan:,} yuan")
+    screenshot(page, "calculator-en-phone")
+
+
+def test_calculator_explains_an_impossible_case(site: Site, page: Page) -> None:
+    page.goto(f"{site.url}/rewards/")
+    expect(page.locator("#reward-calculator.is-ready")).to_be_attached()
+    case = {**BASE, "kind": "concealed_accident", "accident_grade": "general",
+            "concealed_deaths": 12}  # 12 deaths cannot be a "general" accident
+    fill_case(page, None, case)
+    expect(page.locator("#reward-result")).to_contain_text("无法计算")
+
+
+def _quiz(site: Site) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((site.site_dir / "assets" / "quiz.json").read_text())
+    return data
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_quiz_scores(site: Site, page: Page, lang: str) -> None:
+    quiz = _quiz(site)
+    questions = quiz["questions"]
+    page.goto(f"{site.url}/{'' if lang == 'zh' else 'en/'}quiz/")
+    for q in questions:
+        page.check(f'input[name="q-{q["id"]}"][value="{q["correct"]}"]')
+    page.click("#quiz button[type=submit]")
+    score = page.locator("#quiz-score")
+    n = len(questions)
+    expected = f"您答对了 {n} / {n} 题。" if lang == "zh" else f"You got {n} of {n} right."
+    expect(score).to_contain_text(expected)
+    expect(score).to_be_focused()
+
+    page.click("#quiz button[type=reset]")
+    expect(score).to_be_empty()
+    first = questions[0]
+    wrong = (first["correct"] + 1) % len(first["choices"])
+    for q in questions:
+        page.check(f'input[name="q-{q["id"]}"][value="{q["correct"]}"]')
+    page.check(f'input[name="q-{first["id"]}"][value="{wrong}"]')
+    page.click("#quiz button[type=submit]")
+    m = n - 1
+    expected = f"您答对了 {m} / {n} 题。" if lang == "zh" else f"You got {m} of {n} right."
+    expect(score).to_contain_text(expected)
+    item = page.locator(f'li[data-question="{first["id"]}"]')
+    expect(item).to_have_class("jubao-quiz__q is-wrong")
+    expect(item.locator("details")).to_have_attribute("open", "")
+    if lang == "zh":
+        screenshot(page, "quiz-zh-phone")
