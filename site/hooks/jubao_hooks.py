@@ -68,12 +68,6 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             en = language["locale"] == "en"
             language["site_name"] = o.platform_name_en if en else o.platform_name
             language["copyright"] = o.name_en if en else o.name
-    config.setdefault("extra", {})
-    config["extra"]["jubao"] = {
-        "hotline": _office.hotline.value,
-        "report_path": _office.site.report_path,
-        "status_path": _office.site.status_path,
-    }
     return config
 
 

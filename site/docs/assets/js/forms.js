@@ -137,7 +137,10 @@
         var p = box.querySelector(".field-error");
         if (p && !p.textContent) { p.textContent = e.message; p.hidden = false; }
         var control = box.querySelector("input, select, textarea");
-        if (control) control.setAttribute("aria-invalid", "true");
+        if (control) {
+          control.setAttribute("aria-invalid", "true");
+          if (!control.id) control.id = "f-" + e.field + "-first"; // radios have no id
+        }
         var id = control && control.id;
         var label = box.querySelector("label, legend");
         var text = (label ? label.textContent.trim() + "：" : "") + e.message;
