@@ -78,6 +78,11 @@ def form_status() -> Response:
     return _call("form_status", api.form_status)
 
 
+@app.route("/api/form/supplement", methods=["POST"], content_types=ANY)
+def form_supplement() -> Response:
+    return _call("form_supplement", api.form_supplement)
+
+
 @app.route("/api/openapi.json", methods=["GET"])
 def openapi() -> Response:
     from chalicelib.openapi import openapi_document  # pydantic's JSON-schema code: only here

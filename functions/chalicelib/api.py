@@ -258,6 +258,12 @@ def form_status(request: HttpRequest) -> HttpResponse:
     return forms.form_status(request)
 
 
+def form_supplement(request: HttpRequest) -> HttpResponse:
+    from . import forms
+
+    return forms.form_supplement(request)
+
+
 def not_found(_: HttpRequest) -> HttpResponse:
     raise ApiError("not_found")
 

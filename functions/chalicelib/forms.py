@@ -22,6 +22,7 @@ from .models import StatusResponse
 from .multipart import Form, FormError, media_type
 from .multipart import parse as parse_form
 from .pages import Lang, receipt_page, report_error_page, status_error_page, status_page
+from .pages import t as pages_text
 from .settings import get_settings
 
 _FORM_FIELD_OF = {  # model error locations -> form field names
@@ -147,4 +148,43 @@ def form_status(request: HttpRequest) -> HttpResponse:
         # the receipt is not echoed back into the page
         page = status_error_page(svc.intake.office, lang, {"receipt": ""}, _message(error, lang))
         return html_response(error.status, page)
-    return html_response(200, status_page(svc.intake.office, lang, result))
+    receipt = form.first("receipt").strip()
+    return html_response(200, status_page(svc.intake.office, lang, result, receipt=receipt))
+
+
+def form_supplement(request: HttpRequest) -> HttpResponse:
+    """Add information without JavaScript: text and files, sealed like the report."""
+    svc = services()
+    office = svc.intake.office
+    lang: Lang = "zh"
+    receipt = ""
+    try:
+        settings = get_settings()
+        _limit(svc.submit_limiter, request)
+        _check_size(
+            request,
+            settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes,
+        )
+        form = read_form(request)
+        lang = _lang(form)
+        receipt = form.first("receipt").strip()
+        _, report = svc.intake.authenticate(receipt)
+        payload = {
+            "receipt": receipt,
+            "text": form.first("text"),
+            "attachments": _attach_form_files(form, report.region),
+        }
+        result = svc.intake.supplement(payload)
+    except ApiError as error:
+        if error.code in ("receipt_invalid", "receipt_malformed") or not receipt:
+            page = status_error_page(office, lang, {"receipt": ""}, _message(error, lang))
+            return html_response(error.status, page)
+        status = svc.intake.status({"receipt": receipt})
+        fields = {
+            _FORM_FIELD_OF.get(item.field, item.field): item.as_dict()[f"message_{lang}"]
+            for item in error.fields
+        } or {"text": _message(error, lang)}
+        page = status_page(office, lang, status, receipt=receipt, errors=fields)
+        return html_response(error.status, page)
+    notice = pages_text("supplement_received", lang)
+    return html_response(201, status_page(office, lang, result, receipt=receipt, notice=notice))

@@ -94,6 +94,12 @@ ROUTES: dict[
         "application/x-www-form-urlencoded",
         {code: "text/html" for code in (200, 400, 404, 413, 415, 422, 429, 503)},
     ),
+    "/api/form/supplement": (
+        "post",
+        "无脚本补充材料 / Plain HTML form: add information",
+        "multipart/form-data",
+        {code: "text/html" for code in (201, 400, 404, 413, 415, 422, 429, 503)},
+    ),
     "/api/openapi.json": ("get", "本文档 / This document", None, {200: "application/json"}),
 }
 

@@ -88,6 +88,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_title": ("举报查询", "Check a report"),
     "receipt_title": ("举报回执", "Report receipt"),
     "error_title": ("请修改举报内容", "Please correct your report"),
+    "supplement_title": ("补充材料", "Add information"),
+    "text": ("补充内容", "What would you like to add?"),
+    "supplement_submit": ("提交补充材料", "Send"),
+    "supplement_received": ("补充材料已收到。", "Your additional information has been received."),
 }
 
 
@@ -189,8 +193,8 @@ def _kind_radios(lang: Lang, values: Mapping[str, str], errors: Mapping[str, str
         zh, en = KIND_LABELS[kind]
         checked = " checked" if kind.value == chosen else ""
         radios.append(
-            f'<label class="choice"><input type="radio" name="kind" value="{kind.value}"'
-            f" required{checked}> {escape(zh if lang == 'zh' else en)}</label>"
+            f'<label class="choice"><input type="radio" id="f-kind-{kind.value}" name="kind"'
+            f' value="{kind.value}" required{checked}> {escape(zh if lang == "zh" else en)}</label>'
         )
     inner = (
         f'<fieldset aria-describedby="kind-error"><legend>{escape(t("kind", lang))}</legend>'
@@ -380,7 +384,48 @@ def report_error_page(
     return _page(office, lang, t("error_title", lang), body)
 
 
-def status_page(office: OfficeConfig, lang: Lang, result: StatusResponse) -> str:
+def supplement_form_html(lang: Lang, receipt: str, errors: Mapping[str, str] | None = None) -> str:
+    """Add information to a report (no JavaScript). The receipt rides in a hidden field of
+    the holder's own page, never in a URL."""
+    e = errors or {}
+    invalid = ' aria-invalid="true"' if "text" in e else ""
+    text = _field(
+        "text",
+        f'<label for="f-text">{escape(t("text", lang))}</label>'
+        f'<textarea id="f-text" name="text" rows="5" minlength="2" maxlength="5000" required'
+        f"{invalid}{_describedby('text', False)}></textarea>",
+        lang,
+        e,
+    )
+    files = _field(
+        "files",
+        f'<label for="f-files">{escape(t("files", lang))}</label>'
+        '<input type="file" id="f-files" name="files" multiple'
+        ' accept="image/jpeg,image/png,image/webp,video/mp4,video/quicktime,application/pdf"'
+        f"{_describedby('files', True)}>",
+        lang,
+        e,
+        "files_hint",
+    )
+    return (
+        '<form id="supplement-form" class="jubao-form" action="/api/form/supplement"'
+        ' method="post" enctype="multipart/form-data">'
+        f'<input type="hidden" name="lang" value="{lang}">'
+        f'<input type="hidden" name="receipt" value="{escape(receipt)}">'
+        + text
+        + files
+        + f'<button type="submit">{escape(t("supplement_submit", lang))}</button></form>'
+    )
+
+
+def status_page(
+    office: OfficeConfig,
+    lang: Lang,
+    result: StatusResponse,
+    receipt: str | None = None,
+    notice: str | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> str:
     rows = [
         ("report_number", result.report_number),
         ("status", result.status_label if lang == "zh" else result.status_label_en),
@@ -399,6 +444,11 @@ def status_page(office: OfficeConfig, lang: Lang, result: StatusResponse) -> str
     else:
         feedback = f"<p>{escape(t('no_feedback', lang))}</p>"
     body = f"<dl>{details}</dl><h2>{escape(t('feedback', lang))}</h2>{feedback}"
+    if notice:
+        body = f'<p role="status"><strong>{escape(notice)}</strong></p>' + body
+    if receipt:
+        body += f"<h2>{escape(t('supplement_title', lang))}</h2>"
+        body += supplement_form_html(lang, receipt, errors)
     return _page(office, lang, t("status_title", lang), body)
 
 
