@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 
 run: setup system-run site serve ## build the site and posters, serve site + API on :8000
 
-test: setup system site ## set up and run the whole suite
+test: setup system site lint ## set up, lint, and run the whole suite
 	$(RUN) pytest -n 2 --dist loadgroup
 
 setup: .venv/.synced
@@ -42,9 +42,10 @@ site: setup posters
 serve: setup
 	$(RUN) jubao serve --host 127.0.0.1 --port $(PORT) --data-dir $(DATA) --site-dir build/site
 
-lint: setup
+lint: setup ## ruff and mypy (strict) over all the code
 	$(RUN) ruff check .
-	$(RUN) mypy functions jubao posters
+	$(RUN) mypy functions jubao posters infra bench
+	MYPYPATH=site/hooks $(RUN) mypy site/hooks/jubao_hooks.py site/hooks/jubao_site
 
 bench: setup system site
 	$(RUN) python bench/run_all.py

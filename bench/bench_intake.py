@@ -39,8 +39,12 @@ REPORT = {
 
 
 def _client(
-    port: int, seconds: float, worker: int, threads: int, out: multiprocessing.Queue
-) -> None:  # type: ignore[type-arg]
+    port: int,
+    seconds: float,
+    worker: int,
+    threads: int,
+    out: multiprocessing.Queue[tuple[list[float], int]],
+) -> None:
     import threading
 
     latencies: list[float] = []
@@ -150,7 +154,7 @@ def _lambda_event(path: str, body: str) -> dict[str, object]:
 
 def in_process_ratio(n: int = 2000) -> dict[str, float]:
     """Median cost of one submission through app(event, context) vs a bare Chalice 201."""
-    from chalice import Chalice, Response
+    from chalice.app import Chalice, Response
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from chalicelib.multipart import FormError, parse
 from chalicelib.office import load_office
 from chalicelib.ratelimit import RateLimiter
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.api.client import multipart
 
 names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
@@ -33,13 +33,22 @@ def test_urlencoded_round_trip(fields):
     assert form.flat() == fields
 
 
-@pytest.mark.parametrize(("body", "ctype"), [
-    (b"x", "multipart/form-data"),
-    (b"--b\r\nContent-Disposition: attachment\r\n\r\nx\r\n--b--\r\n", "multipart/form-data; boundary=b"),
-    (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n", "multipart/form-data; boundary=b"),
-    (b"\xff\xfe", "application/x-www-form-urlencoded"),
-    (b"a=1", "application/json"),
-])
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        (b"x", "multipart/form-data"),
+        (
+            b"--b\r\nContent-Disposition: attachment\r\n\r\nx\r\n--b--\r\n",
+            "multipart/form-data; boundary=b",
+        ),
+        (
+            b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--\r\n",
+            "multipart/form-data; boundary=b",
+        ),
+        (b"\xff\xfe", "application/x-www-form-urlencoded"),
+        (b"a=1", "application/json"),
+    ],
+)
 def test_malformed_forms_are_refused(body, ctype):
     with pytest.raises(FormError):
         parse(body, ctype)
@@ -76,9 +85,25 @@ def test_anhui_configuration():
     assert len(cities) == 16
     assert all(r.code.endswith("00") and r.parent == "340000" for r in cities)
     sectors = {i.name for i in office.industries}
-    key_sectors = {"煤矿", "非煤矿山", "危险化学品", "道路交通", "建筑施工", "消防", "水上交通", "油气管道",
-                   "民爆物品", "特种设备", "烟花爆竹", "城市轨道交通", "城镇燃气", "粉尘涉爆", "金属冶炼",
-                   "旅游", "寄递物流"}
+    key_sectors = {
+        "煤矿",
+        "非煤矿山",
+        "危险化学品",
+        "道路交通",
+        "建筑施工",
+        "消防",
+        "水上交通",
+        "油气管道",
+        "民爆物品",
+        "特种设备",
+        "烟花爆竹",
+        "城市轨道交通",
+        "城镇燃气",
+        "粉尘涉爆",
+        "金属冶炼",
+        "旅游",
+        "寄递物流",
+    }
     assert key_sectors <= sectors  # 皖政办〔2017〕75号 第二条
     assert office.hotline.value == "12350"
     assert office.rules.deadlines.verification_days == 60

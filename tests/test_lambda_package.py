@@ -19,9 +19,20 @@ def test_requirements_match_the_lock():
     if not UV.exists():
         pytest.skip("uv is installed by `make setup`")
     exported = subprocess.run(
-        [str(UV), "export", "--locked", "--no-default-groups", "--no-hashes", "--no-header",
-         "--no-annotate", "--no-emit-project"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            str(UV),
+            "export",
+            "--locked",
+            "--no-default-groups",
+            "--no-hashes",
+            "--no-header",
+            "--no-annotate",
+            "--no-emit-project",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     committed = (ROOT / "functions" / "requirements.txt").read_text()
     assert committed.strip() == exported.strip(), "run `make requirements`"
@@ -33,9 +44,21 @@ def package(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sam")
     env = {**os.environ, "AWS_DEFAULT_REGION": "cn-north-1"}
     subprocess.run(
-        [shutil.which("chalice") or "chalice", "--project-dir", str(ROOT / "functions"),
-         "package", "--stage", "prod", "--merge-template", ".chalice/merge-prod.json", str(out)],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        [
+            shutil.which("chalice") or "chalice",
+            "--project-dir",
+            str(ROOT / "functions"),
+            "package",
+            "--stage",
+            "prod",
+            "--merge-template",
+            ".chalice/merge-prod.json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     return out
 
@@ -45,7 +68,9 @@ def test_package_is_small_and_has_the_compiled_cores(package):
     archive = package / "deployment.zip"
     assert archive.stat().st_size <= 10 * 1024 * 1024
     names = zipfile.ZipFile(archive).namelist()
-    assert any(n.startswith("pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu") for n in names)
+    assert any(
+        n.startswith("pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu") for n in names
+    )
     assert any(n.startswith("nacl/_sodium") and n.endswith(".so") for n in names)
     assert "app.py" in names and "chalicelib/intake.py" in names
     assert "chalicelib/offices/anhui.toml" in names
@@ -55,8 +80,9 @@ def test_package_is_small_and_has_the_compiled_cores(package):
 @pytest.mark.slow
 def test_sam_template_runtime_and_policy(package):
     template = json.loads((package / "sam.json").read_text())
-    functions = {k: v for k, v in template["Resources"].items()
-                 if v["Type"] == "AWS::Serverless::Function"}
+    functions = {
+        k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"
+    }
     assert functions
     for function in functions.values():
         assert function["Properties"]["Runtime"] == "python3.12"
@@ -73,5 +99,7 @@ def test_sam_template_runtime_and_policy(package):
     assert settings["DataTraceEnabled"] is False
     cfn_lint = shutil.which("cfn-lint")
     if cfn_lint:
-        result = subprocess.run([cfn_lint, str(package / "sam.json")], capture_output=True, text=True)
+        result = subprocess.run(
+            [cfn_lint, str(package / "sam.json")], capture_output=True, text=True
+        )
         assert result.returncode in (0, 4), result.stdout  # 4 = warnings only

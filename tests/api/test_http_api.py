@@ -408,20 +408,30 @@ def test_unknown_attachment_is_a_422_and_nothing_is_stored(live_server):
 
 def test_plain_supplement_form(live_server):
     body = post_json(f"{live_server.url}/api/reports", dict(REPORT, unit_name="无脚本补充")).json
-    status = request("POST", f"{live_server.url}/api/form/status",
-                     urlencode({"receipt": body["receipt"], "lang": "zh"}).encode(),
-                     {"Content-Type": "application/x-www-form-urlencoded"})
+    status = request(
+        "POST",
+        f"{live_server.url}/api/form/status",
+        urlencode({"receipt": body["receipt"], "lang": "zh"}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert 'action="/api/form/supplement"' in status.text
-    form, ctype = multipart({"lang": "zh", "receipt": body["receipt"],
-                             "text": "补充：夜班也在违规动火。"}, [])
+    form, ctype = multipart(
+        {"lang": "zh", "receipt": body["receipt"], "text": "补充：夜班也在违规动火。"}, []
+    )
     reply = request("POST", f"{live_server.url}/api/form/supplement", form, {"Content-Type": ctype})
     assert reply.status == 201, reply.text
     assert "补充材料已收到" in reply.text
-    assert post_json(f"{live_server.url}/api/status", {"receipt": body["receipt"]}).json[
-        "supplements"] == 1
+    assert (
+        post_json(f"{live_server.url}/api/status", {"receipt": body["receipt"]}).json["supplements"]
+        == 1
+    )
     short, ctype = multipart({"lang": "en", "receipt": body["receipt"], "text": "x"}, [])
-    again = request("POST", f"{live_server.url}/api/form/supplement", short, {"Content-Type": ctype})
+    again = request(
+        "POST", f"{live_server.url}/api/form/supplement", short, {"Content-Type": ctype}
+    )
     assert again.status == 422 and "Too short." in again.text
     wrong, ctype = multipart({"receipt": "1234-5678-ABCD-EFGH-JKMN-PQRS", "text": "补充内容"}, [])
-    refused = request("POST", f"{live_server.url}/api/form/supplement", wrong, {"Content-Type": ctype})
+    refused = request(
+        "POST", f"{live_server.url}/api/form/supplement", wrong, {"Content-Type": ctype}
+    )
     assert refused.status == 404 and "回执码不正确" in refused.text
