@@ -82,6 +82,16 @@ def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
     return payload
 
 
+def _read_form_with_files(request: HttpRequest) -> Form:
+    """A form that may carry files: the submission rate limit, then the size, then parsing."""
+    settings = get_settings()
+    _limit(services().submit_limiter, request)
+    _check_size(
+        request, settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes
+    )
+    return read_form(request)
+
+
 def _message(error: ApiError, lang: Lang) -> str:
     _, zh, en = CATALOGUE[error.code]
     return zh if lang == "zh" else en
@@ -94,13 +104,7 @@ def form_report(request: HttpRequest) -> HttpResponse:
     lang: Lang = "zh"
     values: dict[str, str] = {}
     try:
-        settings = get_settings()
-        _limit(svc.submit_limiter, request)
-        _check_size(
-            request,
-            settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes,
-        )
-        form = read_form(request)
+        form = _read_form_with_files(request)
         lang = _lang(form)
         values = form.flat()
         payload = form_payload(form, request)
@@ -159,13 +163,7 @@ def form_supplement(request: HttpRequest) -> HttpResponse:
     lang: Lang = "zh"
     receipt = ""
     try:
-        settings = get_settings()
-        _limit(svc.submit_limiter, request)
-        _check_size(
-            request,
-            settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes,
-        )
-        form = read_form(request)
+        form = _read_form_with_files(request)
         lang = _lang(form)
         receipt = form.first("receipt").strip()
         _, report = svc.intake.authenticate(receipt)

@@ -504,17 +504,11 @@ class AwsStore(ReportStore):
         item = self._get(_report_key(number))
         return None if item is None else _report(item)
 
-    def iter_reports(self) -> Iterator[ReportRecord]:
+    def _query(self, **query: Any) -> Iterator[dict[str, Any]]:
+        """Every item a DynamoDB query matches, following its pages."""
         start: dict[str, Any] | None = None
         while True:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table,
-                "IndexName": TIME_INDEX,
-                "KeyConditionExpression": "#p = :p",
-                "ExpressionAttributeNames": {"#p": TIME_INDEX_PARTITION},
-                "ExpressionAttributeValues": {":p": _s(_REPORTS)},
-                "ScanIndexForward": True,
-            }
+            kwargs = {"TableName": self.table, **query}
             if start is not None:
                 kwargs["ExclusiveStartKey"] = start
             try:
@@ -522,10 +516,20 @@ class AwsStore(ReportStore):
             except self._client_errors() as exc:
                 raise StoreError("dynamodb query failed") from exc
             for item in page.get("Items", []):
-                yield _report(dict(item))
+                yield dict(item)
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+
+    def iter_reports(self) -> Iterator[ReportRecord]:
+        for item in self._query(
+            IndexName=TIME_INDEX,
+            KeyConditionExpression="#p = :p",
+            ExpressionAttributeNames={"#p": TIME_INDEX_PARTITION},
+            ExpressionAttributeValues={":p": _s(_REPORTS)},
+            ScanIndexForward=True,
+        ):
+            yield _report(item)
 
     def update_status(self, number: str, status: str, verification_due: date | None = None) -> None:
         expression = "SET #status = :status"
@@ -604,28 +608,12 @@ class AwsStore(ReportStore):
         raise StoreError("entry append kept conflicting")
 
     def list_entries(self, number: str, kind: str | None = None) -> list[Entry]:
-        entries: list[Entry] = []
-        start: dict[str, Any] | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "TableName": self.table,
-                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :entry)",
-                "ExpressionAttributeValues": {
-                    ":pk": _s(f"report#{number}"),
-                    ":entry": _s("entry#"),
-                },
-                "ConsistentRead": True,
-            }
-            if start is not None:
-                kwargs["ExclusiveStartKey"] = start
-            try:
-                page = self.ddb.query(**kwargs)
-            except self._client_errors() as exc:
-                raise StoreError("dynamodb query failed") from exc
-            entries += [_entry(dict(item)) for item in page.get("Items", [])]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                break
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :entry)",
+            ExpressionAttributeValues={":pk": _s(f"report#{number}"), ":entry": _s("entry#")},
+            ConsistentRead=True,
+        )
+        entries = [_entry(item) for item in items]
         return [e for e in entries if kind is None or e.kind == kind]
 
     # -- idempotency ----------------------------------------------------------------------
