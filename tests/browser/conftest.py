@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
 
 from tests.conftest import LiveServer, start_server
 from tests.site.sitebuild import ROOT, build_site
@@ -70,6 +78,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 ContextFactory = Callable[..., BrowserContext]
 
 
+# assertions wait for what the page draws; on a loaded 2-core machine 5 s is too short
+expect.set_options(timeout=20_000)
+
+
 @pytest.fixture
 def new_context(browser: Browser, site: Site) -> Iterator[ContextFactory]:
     """Contexts that may only talk to the local server; closed after the test."""
@@ -79,6 +91,8 @@ def new_context(browser: Browser, site: Site) -> Iterator[ContextFactory]:
         options.setdefault("viewport", PHONE)
         options.setdefault("locale", "zh-CN")
         context = browser.new_context(**options)
+        # CI shares 2 cores between this browser, the server and another test worker
+        context.set_default_timeout(30_000)
 
         def guard(route: Route) -> None:
             url = route.request.url
