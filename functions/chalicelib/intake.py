@@ -138,7 +138,6 @@ class Intake:
         submission = parse(ReportSubmission, payload, self.office)
         if submission.website:
             raise ApiError("bot_suspected")
-        self._check_attachments(submission.attachments, submission.region)
         body = canonical(payload)
         key_material, ttl, key_kind = self._idempotency_material(idempotency_key, body)
         key_hash = crypto.keyed_hash(self.receipt_key, key_material, key_kind)
@@ -146,8 +145,9 @@ class Intake:
         seal_key = crypto.keyed_hash(self.receipt_key, key_material, b"idem-seal")
 
         existing = self.store.get_idempotency(key_hash)
-        if existing is not None:
+        if existing is not None:  # before the claim check: a replay's files are claimed
             return self._replay(existing, body_hash, seal_key)
+        self._check_attachments(submission.attachments, submission.region)
 
         unit = self.handling_unit(submission.region)
         tag = tags.verify(submission.source, self.tag_key) if submission.source else None

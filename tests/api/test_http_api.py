@@ -435,3 +435,25 @@ def test_plain_supplement_form(live_server):
         "POST", f"{live_server.url}/api/form/supplement", wrong, {"Content-Type": ctype}
     )
     assert refused.status == 404 and "回执码不正确" in refused.text
+
+
+def test_retry_of_a_report_with_a_file_gets_the_same_receipt(live_server):
+    from tests.test_attachments import photo
+
+    original = photo("Retry")
+    ticket = post_json(
+        f"{live_server.url}/api/attachments",
+        {"region": "340104", "content_type": "image/jpeg", "size": len(original)},
+    ).json
+    assert ticket["url"] == f"/api/uploads/{ticket['attachment_id']}"
+    form, ctype = multipart(ticket["fields"], [("file", "p.jpg", "image/jpeg", original)])
+    upload = request("POST", live_server.url + ticket["url"], form, {"Content-Type": ctype})
+    assert upload.status == 204, upload.text
+    body = dict(REPORT, unit_name="附件重试测试", attachments=[ticket["attachment_id"]])
+    key = str(uuid.uuid4())
+    first = post_json(f"{live_server.url}/api/reports", body, {"Idempotency-Key": key})
+    again = post_json(f"{live_server.url}/api/reports", body, {"Idempotency-Key": key})
+    assert (first.status, again.status) == (201, 200), again.text
+    assert again.json["receipt"] == first.json["receipt"]
+    other = post_json(f"{live_server.url}/api/reports", dict(body, unit_name="另一份举报"))
+    assert other.status == 422 and other.json["error"]["code"] == "attachment_unknown"

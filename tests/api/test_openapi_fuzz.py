@@ -8,12 +8,14 @@ import subprocess
 
 import pytest
 
-CHECKS = ",".join([
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-])
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    ]
+)
 
 
 @pytest.mark.slow
@@ -22,8 +24,21 @@ def test_schemathesis_finds_no_server_error_or_undocumented_answer(live_server):
     if st is None:
         pytest.fail("schemathesis is a dev dependency: run `make setup`")
     result = subprocess.run(
-        [st, "run", f"{live_server.url}/api/openapi.json", "--checks", CHECKS,
-         "--max-examples", "25", "--seed", "20201221", "--request-timeout", "30"],
-        capture_output=True, text=True, timeout=600,
+        [
+            st,
+            "run",
+            f"{live_server.url}/api/openapi.json",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            "25",
+            "--seed",
+            "20201221",
+            "--request-timeout",
+            "30",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-6000:]
