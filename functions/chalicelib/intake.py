@@ -281,8 +281,12 @@ class Intake:
 
     def status(self, payload: Any) -> StatusResponse:
         query = parse(StatusQuery, payload, self.office)
-        receipt, report = self.authenticate(query.receipt)
+        return self._status_of(*self.authenticate(query.receipt))
+
+    def _status_of(self, receipt: Receipt, report: ReportRecord) -> StatusResponse:
+        """What the receipt holder sees: one read of the report's entries, feedback opened."""
         private, _ = receipt.reporter_keypair()
+        entries = self.store.list_entries(report.number)
         feedback = [
             FeedbackItem(
                 at=entry.at,
@@ -290,7 +294,8 @@ class Intake:
                     crypto.Envelope.from_bytes(entry.sealed), private, f"{report.number}/feedback"
                 ).decode("utf-8"),
             )
-            for entry in self.store.list_entries(report.number, "feedback")
+            for entry in entries
+            if entry.kind == "feedback"
         ]
         zh, en = status.label(report.status)
         return StatusResponse(
@@ -305,12 +310,12 @@ class Intake:
                 acceptance_due=report.acceptance_due, verification_due=report.verification_due
             ),
             feedback=feedback,
-            supplements=len(self.store.list_entries(report.number, "supplement")),
+            supplements=sum(1 for entry in entries if entry.kind == "supplement"),
         )
 
     def supplement(self, payload: Any) -> StatusResponse:
         data = parse(Supplement, payload, self.office)
-        _, report = self.authenticate(data.receipt)
+        receipt, report = self.authenticate(data.receipt)
         self._check_attachments(data.attachments, report.region)
         unit = self.office.units_by_code[report.unit]
         sealed = crypto.seal(
@@ -332,7 +337,7 @@ class Intake:
             raise ApiError(
                 "validation_failed", [FieldError("attachments", "invalid_format")]
             ) from None
-        return self.status({"receipt": data.receipt})
+        return self._status_of(receipt, report)
 
     def add_feedback(self, number: str, text: str) -> None:
         """Seal feedback to the reporter (used by officers; here so intake tests can read it)."""
