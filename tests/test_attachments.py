@@ -471,29 +471,17 @@ def test_upload_through_the_api_handlers(dev_env: Path) -> None:
     ticket = json.loads(asked.body)
     assert ticket["url"] == f"/api/uploads/{ticket['attachment_id']}"
     body, boundary = _multipart(ticket["fields"], "IMG_0001.JPG", original, "image/jpeg")
-    posted = api.guarded(
-        "receive_upload", lambda r: api.receive_upload(r, ticket["attachment_id"])
-    )(
-        api.new_request(
-            "POST",
-            ticket["url"],
-            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
-            body,
-            "127.0.0.1",
-        )
+    upload = api.guarded("receive_upload", lambda r: api.receive_upload(r, ticket["attachment_id"]))
+    request = api.new_request(
+        "POST",
+        ticket["url"],
+        {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        body,
+        "127.0.0.1",
     )
+    posted = upload(request)
     assert posted.status == 204, posted.body
-    replay = api.guarded(
-        "receive_upload", lambda r: api.receive_upload(r, ticket["attachment_id"])
-    )(
-        api.new_request(
-            "POST",
-            ticket["url"],
-            {"Content-Type": f"multipart/form-data; boundary={boundary}"},
-            body,
-            "127.0.0.1",
-        )
-    )
+    replay = upload(request)
     assert replay.status == 422 and json.loads(replay.body)["error"]["code"] == "attachment_unknown"
 
     intake = api.services().intake

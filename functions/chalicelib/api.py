@@ -264,10 +264,6 @@ def form_supplement(request: HttpRequest) -> HttpResponse:
     return forms.form_supplement(request)
 
 
-def not_found(_: HttpRequest) -> HttpResponse:
-    raise ApiError("not_found")
-
-
 def new_request(
     method: str, path: str, headers: dict[str, str], body: bytes | str | None, client: str
 ) -> HttpRequest:

@@ -40,8 +40,6 @@ class Settings(BaseModel):
     max_attachments: int = Field(default=5, ge=0, le=20)
     submit_rate_per_minute: int = Field(default=10, ge=1)
     status_rate_per_minute: int = Field(default=30, ge=1)
-    # the site origin allowed to call the API from a browser (CORS); "" = same origin only
-    allowed_origin: str = ""
 
     @property
     def sqlite_path(self) -> Path:
@@ -87,7 +85,6 @@ _ENV = {
     "max_attachments": "JUBAO_MAX_ATTACHMENTS",
     "submit_rate_per_minute": "JUBAO_SUBMIT_RATE_PER_MINUTE",
     "status_rate_per_minute": "JUBAO_STATUS_RATE_PER_MINUTE",
-    "allowed_origin": "JUBAO_ALLOWED_ORIGIN",
 }
 
 

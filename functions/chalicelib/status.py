@@ -36,9 +36,5 @@ def acceptance_due(received_at: datetime, deadlines: Deadlines) -> date:
     return local_date(received_at) + timedelta(days=deadlines.acceptance_days)
 
 
-def verification_due(accepted_on: date, deadlines: Deadlines) -> date:
-    return accepted_on + timedelta(days=deadlines.verification_days)
-
-
 def now_utc() -> datetime:
     return datetime.now(UTC)
