@@ -5,6 +5,7 @@
 #   zbar-tools          zbarimg, a real QR decoder for the poster tests
 #   nodejs              runs the site's reward engine against the Python rules
 #   ghostscript         a second PDF renderer for the poster tests (print paths use it)
+#   strace              counts the SQLite store's fsyncs (tests/store/test_sqlite_durability.py)
 # Installs only what is missing; needs root (or sudo) the first time.
 set -euo pipefail
 need=()
@@ -13,6 +14,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v gs >/dev/null 2>&1 || need+=(ghostscript)
+command -v strace >/dev/null 2>&1 || need+=(strace)
 if [ "${1:-}" = "--run-only" ]; then
   # `make run` needs only the poster preview renderer
   need=()

@@ -62,8 +62,11 @@ def decode_sample(pdfs: list[Path], work: Path) -> str:
     good = 0
     for pdf in pdfs:
         stem = work / pdf.stem
-        subprocess.run(["pdftoppm", "-png", "-singlefile", "-r", "80", str(pdf), str(stem)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-singlefile", "-r", "80", str(pdf), str(stem)],
+            check=True,
+            capture_output=True,
+        )
         with Image.open(stem.with_suffix(".png")) as image:
             texts = [r.text for r in zxingcpp.read_barcodes(image.convert("L"))]
         good += texts == [INDEX_URLS[pdf.name]]
@@ -79,8 +82,11 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--size", choices=["a4", "a3"], default="a4")
     parser.add_argument("--keep", type=Path, default=None, help="keep the output here")
-    parser.add_argument("--combined", action="store_true",
-                        help="also time the one-file print-shop PDF (single process)")
+    parser.add_argument(
+        "--combined",
+        action="store_true",
+        help="also time the one-file print-shop PDF (single process)",
+    )
     args = parser.parse_args()
 
     office = load_office()
@@ -96,10 +102,19 @@ def main() -> int:
         started = time.perf_counter()
         fonts.register_fonts()
         font_seconds = time.perf_counter() - started
-        result = build_batch(places, out, office, content, key,
-                             Registry(work / "registry.json", office.office.code),
-                             size=args.size, processes=args.jobs, progress=False,
-                             write_index=write_index_sheet, combined=args.combined)
+        result = build_batch(
+            places,
+            out,
+            office,
+            content,
+            key,
+            Registry(work / "registry.json", office.office.code),
+            size=args.size,
+            processes=args.jobs,
+            progress=False,
+            write_index=write_index_sheet,
+            combined=args.combined,
+        )
         total = time.perf_counter() - started
         times = os.times()
         self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -113,25 +128,35 @@ def main() -> int:
         sample = [out / result.made[i].file for i in (0, len(result.made) // 2, -1)]
         check = decode_sample(sample, work)
 
-        print(f"posters made:        {len(result.made)} ({args.size.upper()}, {args.jobs} "
-              f"process{'es' if args.jobs > 1 else ''}, {os.cpu_count()} CPUs), "
-              f"{len(result.errors)} rows failed")
-        print(f"total seconds:       {total:.2f}  (CSV in -> every output file; "
-              f"font load {font_seconds:.2f} s included)")
+        print(
+            f"posters made:        {len(result.made)} ({args.size.upper()}, {args.jobs} "
+            f"process{'es' if args.jobs > 1 else ''}, {os.cpu_count()} CPUs), "
+            f"{len(result.errors)} rows failed"
+        )
+        print(
+            f"total seconds:       {total:.2f}  (CSV in -> every output file; "
+            f"font load {font_seconds:.2f} s included)"
+        )
         phases = ", ".join(f"{name} {secs:.2f} s" for name, secs in result.phases.items())
         print(f"phases:              {phases}")
-        print(f"per poster median:   {statistics.median(durations) * 1000:.1f} ms "
-              f"(p90 {durations[int(len(durations) * 0.9)] * 1000:.1f} ms, "
-              f"max {durations[-1] * 1000:.1f} ms; time inside one worker)")
+        print(
+            f"per poster median:   {statistics.median(durations) * 1000:.1f} ms "
+            f"(p90 {durations[int(len(durations) * 0.9)] * 1000:.1f} ms, "
+            f"max {durations[-1] * 1000:.1f} ms; time inside one worker)"
+        )
         print(f"throughput:          {len(result.made) / total:.0f} posters/s")
-        print(f"CPU seconds:         self {times.user + times.system:.1f}, "
-              f"workers {times.children_user + times.children_system:.1f}")
+        print(
+            f"CPU seconds:         self {times.user + times.system:.1f}, "
+            f"workers {times.children_user + times.children_system:.1f}"
+        )
         print(f"peak RSS:            self {self_rss:.0f} MB, largest worker {child_rss:.0f} MB")
         per_poster_kb = size_mb * 1000 / max(1, len(result.made))
         print(f"output:              {size_mb:.1f} MB, {per_poster_kb:.1f} KB per poster")
         if combined.exists():
-            print(f"combined PDF:        {combined.stat().st_size / 1e6:.1f} MB in "
-                  f"{result.phases['combined PDF']:.2f} s (one file, {len(result.made)} pages)")
+            print(
+                f"combined PDF:        {combined.stat().st_size / 1e6:.1f} MB in "
+                f"{result.phases['combined PDF']:.2f} s (one file, {len(result.made)} pages)"
+            )
         print(f"check:               {check}")
     return 0
 

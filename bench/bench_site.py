@@ -29,8 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BUDGET_BYTES = 200 * 1024
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -61,8 +66,9 @@ def measure(base_url: str, path: str, width: int = 360) -> list[Resource]:
                     body = response.body()
                 except Exception:  # redirects and aborted requests have no body
                     body = b""
-                out.append(Resource(response.url, response.status, len(body),
-                                    len(gzip.compress(body, 6))))
+                out.append(
+                    Resource(response.url, response.status, len(body), len(gzip.compress(body, 6)))
+                )
         finally:
             browser.close()
     return out
@@ -79,9 +85,21 @@ def serve(site_dir: Path) -> Iterator[str]:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="bench-site-") as data:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jubao.cli", "serve", "--port", str(port),
-             "--data-dir", data, "--site-dir", str(site_dir)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "jubao.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--data-dir",
+                data,
+                "--site-dir",
+                str(site_dir),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 30
@@ -108,8 +126,10 @@ def report(base_url: str, path: str) -> int:
         where = r.url.removeprefix(base_url)
         print(f"  {r.status:>6} {r.raw_bytes:>9,} {r.gzip_bytes:>8,}  {where}")
     verdict = "within" if total <= BUDGET_BYTES else "OVER"
-    print(f"form page weight /{path}: {total:,} bytes gzip ({total / 1024:.1f} KB), "
-          f"{verdict} the {BUDGET_BYTES // 1024} KB budget")
+    print(
+        f"form page weight /{path}: {total:,} bytes gzip ({total / 1024:.1f} KB), "
+        f"{verdict} the {BUDGET_BYTES // 1024} KB budget"
+    )
     return total
 
 

@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_intake.py", "bench_store.py", "bench_posters.py", "bench_site.py"]
+ORDER = [
+    "bench_intake.py",
+    "bench_server.py",
+    "bench_store.py",
+    "bench_posters.py",
+    "bench_site.py",
+]
 
 
 def main() -> int:

@@ -7,11 +7,12 @@ in ``chalicelib`` so that it would survive a move to another framework.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from chalice.app import Chalice, CloudWatchEvent, Response
 from chalicelib import api
 from chalicelib.errors import ApiError
+from chalicelib.routes import ROUTES, Route
 
 app = Chalice(app_name="jubao")
 app.log.setLevel(logging.INFO)
@@ -22,7 +23,7 @@ app.api.binary_types.append("multipart/form-data")
 ANY = ["*/*"]  # content types are checked by chalicelib.api, with bilingual errors
 
 
-def _call(route: str, handler: Callable[[api.HttpRequest], api.HttpResponse]) -> Response:
+def _call(route: Route, params: Mapping[str, str]) -> Response:
     request = app.current_request
     assert request is not None
     identity = request.context.get("identity") or {}
@@ -33,61 +34,22 @@ def _call(route: str, handler: Callable[[api.HttpRequest], api.HttpResponse]) ->
         request.raw_body,
         str(identity.get("sourceIp") or "unknown"),
     )
-    result = api.guarded(route, handler)(http_request)
+    result = api.guarded(route.name, lambda r: route.handler(r, params))(http_request)
     headers: dict[str, str | list[str]] = {**result.headers}
     return Response(body=result.body, status_code=result.status, headers=headers)
 
 
-@app.route("/api/reports", methods=["POST"], content_types=ANY)
-def submit_report() -> Response:
-    return _call("submit_report", api.submit_report)
+def _register(route: Route) -> None:
+    def view(**params: str) -> Response:
+        return _call(route, params)
+
+    view.__name__ = route.name
+    app.route(route.path, methods=[route.method], content_types=ANY, name=route.name)(view)
 
 
-@app.route("/api/status", methods=["POST"], content_types=ANY)
-def report_status() -> Response:
-    return _call("report_status", api.report_status)
-
-
-@app.route("/api/reports/supplement", methods=["POST"], content_types=ANY)
-def add_supplement() -> Response:
-    return _call("add_supplement", api.add_supplement)
-
-
-@app.route("/api/attachments", methods=["POST"], content_types=ANY)
-def request_upload() -> Response:
-    return _call("request_upload", api.request_upload)
-
-
-@app.route("/api/uploads/{attachment_id}", methods=["POST"], content_types=ANY)
-def receive_upload(attachment_id: str) -> Response:
-    return _call("receive_upload", lambda r: api.receive_upload(r, attachment_id))
-
-
-@app.route("/api/tags/verify", methods=["POST"], content_types=ANY)
-def verify_tag() -> Response:
-    return _call("verify_tag", api.verify_tag)
-
-
-@app.route("/api/form/report", methods=["POST"], content_types=ANY)
-def form_report() -> Response:
-    return _call("form_report", api.form_report)
-
-
-@app.route("/api/form/status", methods=["POST"], content_types=ANY)
-def form_status() -> Response:
-    return _call("form_status", api.form_status)
-
-
-@app.route("/api/form/supplement", methods=["POST"], content_types=ANY)
-def form_supplement() -> Response:
-    return _call("form_supplement", api.form_supplement)
-
-
-@app.route("/api/openapi.json", methods=["GET"])
-def openapi() -> Response:
-    from chalicelib.openapi import openapi_document  # pydantic's JSON-schema code: only here
-
-    return _call("openapi", lambda _: api.json_response(200, openapi_document()))
+# one table of routes (chalicelib.routes) serves this Lambda and the local server alike
+for _route in ROUTES:
+    _register(_route)
 
 
 @app.middleware("http")

@@ -6,14 +6,17 @@ Two functions, two roles (Chalice: ``autogen_policy: false`` and a per-function
 * **intake** (the API function) writes: reports and entries (DynamoDB), attachment
   records, staged uploads (it *signs* the browser's presigned POST, so S3 checks its
   ``s3:PutObject`` on ``staging/*``) and sealed files posted with the no-JavaScript form
-  (``sealed/*``). It reads only DynamoDB (receipts, idempotency, feedback). It has no
-  ``s3:GetObject`` and no ``kms:Decrypt``: whoever takes over the API function cannot
-  read an upload, and cannot read a report either (those are libsodium-sealed anyway).
+  (``sealed/*``), tagged ``unclaimed`` (``s3:PutObjectTagging``) until a report claims
+  them (``s3:DeleteObjectTagging``). It reads only DynamoDB (receipts, idempotency,
+  feedback). It has no ``s3:GetObject`` and no ``kms:Decrypt``: whoever takes over the
+  API function cannot read an upload, and cannot read a report either (those are
+  libsodium-sealed anyway).
   ``kms:GenerateDataKey`` (through S3 only) is what SSE-KMS writes need.
 * **sealer** (the S3/EventBridge handler) reads, checks, seals and deletes one staged
   upload: ``s3:GetObject`` / ``s3:DeleteObject(Version)`` on ``staging/*`` only,
   ``kms:Decrypt`` through S3 only (so effectively only for objects it may get),
-  ``s3:PutObject`` on ``sealed/*`` and the attachment record update.
+  ``s3:PutObject`` (with the ``unclaimed`` tag) on ``sealed/*`` and the attachment
+  record update.
 
 DynamoDB has no ``TransactWriteItems`` IAM action: a transaction is authorised item by
 item (here ``PutItem`` and ``UpdateItem``). The table is encrypted with
@@ -128,6 +131,13 @@ def intake_policy(arns: StorageArns, function_name: str = "jubao-prod") -> Polic
                 ["s3:PutObject"],
                 [arns.objects(STAGING_PREFIX), arns.objects(SEALED_PREFIX)],
             ),
+            # form files are stored tagged unclaimed (the lifecycle rule expires them);
+            # a report that claims a file removes the tag. Nothing here reads a file.
+            _statement(
+                "TagUnclaimedFiles",
+                ["s3:DeleteObjectTagging", "s3:PutObjectTagging"],
+                [arns.objects(SEALED_PREFIX)],
+            ),
             _statement(
                 "EncryptUploadsOnly",
                 ["kms:GenerateDataKey"],
@@ -154,7 +164,11 @@ def sealer_policy(arns: StorageArns, function_name: str = "jubao-prod-seal_uploa
                 ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"],
                 [arns.objects(STAGING_PREFIX)],
             ),
-            _statement("StoreSealedFiles", ["s3:PutObject"], [arns.objects(SEALED_PREFIX)]),
+            _statement(
+                "StoreSealedFiles",
+                ["s3:PutObject", "s3:PutObjectTagging"],  # stored tagged unclaimed
+                [arns.objects(SEALED_PREFIX)],
+            ),
             _statement(
                 "DecryptStagedEncryptSealed",
                 ["kms:Decrypt", "kms:GenerateDataKey"],

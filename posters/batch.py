@@ -91,8 +91,12 @@ def plan(
         choice = choose_tag(place, office, registry, key)
         region = office.regions_by_code[place.region]
         variant = Variant(lang=lang, size=size, issuer=region_display_name(region, office, lang))
-        spec = PosterSpec(variant=variant, url=report_url(office, choice.tag), code=choice.slug,
-                          place=poster_place_text(place, office, lang))
+        spec = PosterSpec(
+            variant=variant,
+            url=report_url(office, choice.tag),
+            code=choice.slug,
+            place=poster_place_text(place, office, lang),
+        )
         file = f"{POSTER_DIR}/{place.row:04d}-{choice.slug}.pdf"
         jobs.append(PosterJob(place, choice, spec, file))
     return jobs
@@ -157,8 +161,9 @@ def render_jobs(
             yield _render(job)
         return
     context = pool_context()
-    with context.Pool(processes, initializer=init_worker,
-                      initargs=(office, content, out_dir)) as pool:
+    with context.Pool(
+        processes, initializer=init_worker, initargs=(office, content, out_dir)
+    ) as pool:
         chunk = max(1, min(16, len(jobs) // (processes * 8)))
         yield from pool.imap_unordered(_render, jobs, chunksize=chunk)
 
@@ -194,8 +199,11 @@ def build_batch(
     for outcome in render_jobs(jobs, office, content, out_dir, processes or default_processes()):
         bar.update(1)
         if outcome.error:
-            failed.append(RowError(outcome.row, f"生成失败：{outcome.error}",
-                                   f"poster not made: {outcome.error}"))
+            failed.append(
+                RowError(
+                    outcome.row, f"生成失败：{outcome.error}", f"poster not made: {outcome.error}"
+                )
+            )
         else:
             result.made.append(by_row[outcome.row])
             result.durations.append(outcome.seconds)
@@ -212,8 +220,10 @@ def build_batch(
     if combined and result.made:
         combined_started = time.perf_counter()
         designer = Designer(office, content)
-        render_combined([(designer.template(j.spec.variant), j.spec) for j in result.made],
-                        out_dir / COMBINED_PDF)
+        render_combined(
+            [(designer.template(j.spec.variant), j.spec) for j in result.made],
+            out_dir / COMBINED_PDF,
+        )
         result.phases["combined PDF"] = time.perf_counter() - combined_started
     result.seconds = time.perf_counter() - started
     return result
@@ -224,15 +234,39 @@ def write_index_csv(result: BatchResult, office: OfficeConfig) -> Path:
     path = result.out_dir / INDEX_CSV
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["row", "name", "region", "region_name", "kind", "kind_zh", "people",
-                         "contact", "tag", "shared_tag_reason", "url", "file"])
+        writer.writerow(
+            [
+                "row",
+                "name",
+                "region",
+                "region_name",
+                "kind",
+                "kind_zh",
+                "people",
+                "contact",
+                "tag",
+                "shared_tag_reason",
+                "url",
+                "file",
+            ]
+        )
         for job in result.made:
             place = job.place
             reason = SHARED_REASON_TEXT[job.choice.shared][1] if job.choice.shared else ""
-            writer.writerow([
-                place.row, place.name, place.region, office.regions_by_code[place.region].name,
-                place.kind, KIND_NAMES[place.kind][0],
-                "" if place.people is None else place.people, place.contact,
-                job.choice.tag, reason, job.spec.url, job.file,
-            ])
+            writer.writerow(
+                [
+                    place.row,
+                    place.name,
+                    place.region,
+                    office.regions_by_code[place.region].name,
+                    place.kind,
+                    KIND_NAMES[place.kind][0],
+                    "" if place.people is None else place.people,
+                    place.contact,
+                    job.choice.tag,
+                    reason,
+                    job.spec.url,
+                    job.file,
+                ]
+            )
     return path

@@ -39,17 +39,40 @@ MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 14 * mm, 16 * mm, 16 * mm
 def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
     regular, bold = fonts.register_fonts()
     wrap_mode = "CJK" if lang == "zh" else None
-    body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=14.5,
-                          textColor=INK, wordWrap=wrap_mode, spaceAfter=3,
-                          bulletFontName=regular, bulletFontSize=9.5)
+    body = ParagraphStyle(
+        "body",
+        fontName=regular,
+        fontSize=9.5,
+        leading=14.5,
+        textColor=INK,
+        wordWrap=wrap_mode,
+        spaceAfter=3,
+        bulletFontName=regular,
+        bulletFontSize=9.5,
+    )
     return {
         "body": body,
-        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=12.5,
-                                textColor=GREY),
-        "h1": ParagraphStyle("h1", parent=body, fontName=bold, fontSize=15, leading=20,
-                             textColor=RED, spaceBefore=8, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=body, fontName=bold, fontSize=10.5, leading=15,
-                             textColor=INK, spaceBefore=4, spaceAfter=1),
+        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=12.5, textColor=GREY),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=body,
+            fontName=bold,
+            fontSize=15,
+            leading=20,
+            textColor=RED,
+            spaceBefore=8,
+            spaceAfter=6,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=body,
+            fontName=bold,
+            fontSize=10.5,
+            leading=15,
+            textColor=INK,
+            spaceBefore=4,
+            spaceAfter=1,
+        ),
         "item": ParagraphStyle("item", parent=body, leftIndent=10, bulletIndent=1),
     }
 
@@ -58,8 +81,9 @@ def _p(text: str, style: ParagraphStyle, bullet: str | None = None) -> Paragraph
     return Paragraph(escape(text), style, bulletText=bullet)
 
 
-def _bold_lead(lead: str, text: str, style: ParagraphStyle, bullet: str | None = None,
-               sep: str = "：") -> Paragraph:
+def _bold_lead(
+    lead: str, text: str, style: ParagraphStyle, bullet: str | None = None, sep: str = "："
+) -> Paragraph:
     _, bold = fonts.register_fonts()
     markup = f'<font name="{bold}">{escape(lead)}</font>{escape(sep)}{escape(text)}'
     return Paragraph(markup, style, bulletText=bullet)
@@ -92,8 +116,9 @@ def story(office: OfficeConfig, content: Content, lang: Lang) -> list[object]:
         value = office.site.url(channel.value) if channel.kind == "online" else channel.value
         note = channel.note if zh else channel.note_en
         if value in label:  # "12350 安全生产举报投诉电话" already says it
-            items = [_p(label, ParagraphStyle("lead", parent=s["item"], fontName=s["h2"].fontName),
-                        "•")]
+            items = [
+                _p(label, ParagraphStyle("lead", parent=s["item"], fontName=s["h2"].fontName), "•")
+            ]
         else:
             items = [_bold_lead(label, value, s["item"], "•", sep)]
         if note:
@@ -123,8 +148,7 @@ def story(office: OfficeConfig, content: Content, lang: Lang) -> list[object]:
     return flow
 
 
-def _cover(canvas: Canvas, office: OfficeConfig, content: Content, lang: Lang,
-           qr_url: str) -> None:
+def _cover(canvas: Canvas, office: OfficeConfig, content: Content, lang: Lang, qr_url: str) -> None:
     regular, bold = fonts.register_fonts()
     zh = lang == "zh"
     b, words = content.brochure, content.poster
@@ -133,8 +157,11 @@ def _cover(canvas: Canvas, office: OfficeConfig, content: Content, lang: Lang,
     canvas.rect(0, PAGE_H - 92 * mm, PAGE_W, 92 * mm, stroke=0, fill=1)
     canvas.setFillColor(WHITE)
     canvas.setFont(regular, 9)
-    canvas.drawString(MARGIN_X, PAGE_H - 13 * mm,
-                      office.office.platform_name if zh else office.office.platform_name_en)
+    canvas.drawString(
+        MARGIN_X,
+        PAGE_H - 13 * mm,
+        office.office.platform_name if zh else office.office.platform_name_en,
+    )
     title = b.title(lang)
     size = fit_size(title, bold, 30, PAGE_W / mm - 2 * MARGIN_X / mm)
     canvas.setFont(bold, size)
@@ -196,25 +223,41 @@ def _page_footer(canvas: Canvas, office: OfficeConfig, lang: Lang) -> None:
     canvas.restoreState()
 
 
-def build_brochure(office: OfficeConfig, content: Content, lang: Lang, qr_url: str,
-                   target: Path) -> Path:
+def build_brochure(
+    office: OfficeConfig, content: Content, lang: Lang, qr_url: str, target: Path
+) -> Path:
     """Write the brochure PDF for ``lang``; the cover QR opens ``qr_url``."""
     regular, _ = fonts.register_fonts()
     for text in _all_config_text(office, lang):
         fonts.require_glyphs(text)
     doc = BaseDocTemplate(
-        str(target), pagesize=A5, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=content.brochure.title(lang),
+        str(target),
+        pagesize=A5,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        title=content.brochure.title(lang),
         author=office.office.name if lang == "zh" else office.office.name_en,
-        creator="jubao posters", initialFontName=regular, invariant=True,
+        creator="jubao posters",
+        initialFontName=regular,
+        invariant=True,
     )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, PAGE_W - 2 * MARGIN_X,
-                  PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body")
-    doc.addPageTemplates([
-        PageTemplate("cover", [frame], onPage=lambda c, _d: _cover(c, office, content, lang,
-                                                                     qr_url)),
-        PageTemplate("inner", [frame], onPage=lambda c, _d: _page_footer(c, office, lang)),
-    ])
+    frame = Frame(
+        MARGIN_X,
+        MARGIN_BOTTOM,
+        PAGE_W - 2 * MARGIN_X,
+        PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
+        id="body",
+    )
+    doc.addPageTemplates(
+        [
+            PageTemplate(
+                "cover", [frame], onPage=lambda c, _d: _cover(c, office, content, lang, qr_url)
+            ),
+            PageTemplate("inner", [frame], onPage=lambda c, _d: _page_footer(c, office, lang)),
+        ]
+    )
     doc.build([NextPageTemplate("inner"), *story(office, content, lang)])
     return target
 
@@ -223,9 +266,13 @@ def _all_config_text(office: OfficeConfig, lang: Lang) -> list[str]:
     zh = lang == "zh"
     texts = [office.office.platform_name if zh else office.office.platform_name_en]
     for industry in office.industries:
-        texts += [industry.name, industry.criteria] if zh else [industry.name_en,
-                                                                 industry.criteria_en]
+        texts += (
+            [industry.name, industry.criteria] if zh else [industry.name_en, industry.criteria_en]
+        )
     for channel in office.channels:
-        texts += [channel.label if zh else channel.label_en, channel.value,
-                  channel.note if zh else channel.note_en]
+        texts += [
+            channel.label if zh else channel.label_en,
+            channel.value,
+            channel.note if zh else channel.note_en,
+        ]
     return texts

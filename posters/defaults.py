@@ -102,16 +102,30 @@ def build_defaults(
             stem = f"{region.code}-{lang}-{size}"
             pdf = f"{POSTER_DIR}/{stem}.pdf"
             png = f"{POSTER_DIR}/{stem}.png" if previews else None
-            variant = Variant(lang=lang, size=size,
-                              issuer=region_display_name(region, office, lang))
-            spec = PosterSpec(variant=variant, url=url, code=tag.partition(".")[0],
-                              place=region_display_name(region, office, lang))
+            variant = Variant(
+                lang=lang, size=size, issuer=region_display_name(region, office, lang)
+            )
+            spec = PosterSpec(
+                variant=variant,
+                url=url,
+                code=tag.partition(".")[0],
+                place=region_display_name(region, office, lang),
+            )
             tasks.append(_PosterTask(spec, out_dir / pdf, out_dir / png if png else None))
-            entries.append(ManifestPoster(
-                id=stem, region=region.code, region_name=region.name,
-                region_name_en=region.name_en, lang=lang, size=size, pdf=pdf, png=png,
-                url=url, tag=tag,
-            ))
+            entries.append(
+                ManifestPoster(
+                    id=stem,
+                    region=region.code,
+                    region_name=region.name,
+                    region_name_en=region.name_en,
+                    lang=lang,
+                    size=size,
+                    pdf=pdf,
+                    png=png,
+                    url=url,
+                    tag=tag,
+                )
+            )
     province = next(r for r in office.regions if r.level == "province")
     brochure_url = report_url(office, region_tag(province.code, key))
     brochures: dict[Lang, str] = {}
@@ -127,8 +141,9 @@ def build_defaults(
             _run(task)
     else:
         context = batch.pool_context()
-        with context.Pool(workers, initializer=batch.init_worker,
-                          initargs=(office, content, out_dir)) as pool:
+        with context.Pool(
+            workers, initializer=batch.init_worker, initargs=(office, content, out_dir)
+        ) as pool:
             for _ in pool.imap_unordered(_run, tasks):
                 pass
     manifest = Manifest(posters=entries, brochures=brochures)

@@ -42,14 +42,16 @@ BODY_SIZE = 7.5
 class _Sheet:
     def __init__(self, path: Path, title: str) -> None:
         self.regular, self.bold = fonts.register_fonts()
-        self.canvas = Canvas(str(path), pagesize=A4, initialFontName=self.regular,
-                             pageCompression=1, invariant=True)
+        self.canvas = Canvas(
+            str(path), pagesize=A4, initialFontName=self.regular, pageCompression=1, invariant=True
+        )
         self.canvas.setTitle(title)
         self.page = 1
         self.y = PAGE_H - TOP
 
-    def text(self, x: float, y: float, s: str, size: float, bold: bool = False,
-             colour: object = INK) -> None:
+    def text(
+        self, x: float, y: float, s: str, size: float, bold: bool = False, colour: object = INK
+    ) -> None:
         self.canvas.setFillColor(colour)
         self.canvas.setFont(self.bold if bold else self.regular, size)
         self.canvas.drawString(x, y, fonts.printable(s))
@@ -61,8 +63,9 @@ class _Sheet:
         self.y = PAGE_H - TOP
 
     def footer(self) -> None:
-        self.text(PAGE_W / 2 - 8 * mm, BOTTOM / 2, f"第 {self.page} 页 / page {self.page}", 7,
-                  colour=GREY)
+        self.text(
+            PAGE_W / 2 - 8 * mm, BOTTOM / 2, f"第 {self.page} 页 / page {self.page}", 7, colour=GREY
+        )
 
     def need(self, height: float) -> bool:
         """Start a new page if ``height`` does not fit; True if it did."""
@@ -99,24 +102,30 @@ def _header_row(sheet: _Sheet) -> None:
     sheet.y -= ROW_H
 
 
-def write_index_sheet(result: BatchResult, office: OfficeConfig, content: Content,
-                      lang: Lang = "zh") -> Path:
+def write_index_sheet(
+    result: BatchResult, office: OfficeConfig, content: Content, lang: Lang = "zh"
+) -> Path:
     """Write ``index.pdf`` into the batch directory."""
     path = result.out_dir / INDEX_PDF
     sheet = _Sheet(path, "海报批次清单 / Poster batch index")
-    sheet.text(LEFT, sheet.y - 6 * mm, "海报批次清单 / Poster batch index", 15, bold=True,
-               colour=RED)
+    sheet.text(
+        LEFT, sheet.y - 6 * mm, "海报批次清单 / Poster batch index", 15, bold=True, colour=RED
+    )
     sheet.y -= 11 * mm
     made, failed = len(result.made), len(result.errors)
-    summary = (f"{office.office.name} · {date.today().isoformat()} · 海报 {made} 张"
-               f"（{'A3' if result.made and result.made[0].spec.variant.size == 'a3' else 'A4'}，"
-               f"{'中文' if lang == 'zh' else 'English'}）· 未生成 {failed} 行"
-               f" / {made} posters, {failed} rows not made")
+    summary = (
+        f"{office.office.name} · {date.today().isoformat()} · 海报 {made} 张"
+        f"（{'A3' if result.made and result.made[0].spec.variant.size == 'a3' else 'A4'}，"
+        f"{'中文' if lang == 'zh' else 'English'}）· 未生成 {failed} 行"
+        f" / {made} posters, {failed} rows not made"
+    )
     sheet.text(LEFT, sheet.y, summary, 8.5)
     sheet.y -= 5 * mm
     threshold = office.posters.min_people_per_tag
-    rule = (f"隐私规则：家庭海报、人数少于 {threshold} 人的场所和未填人数的企业，"
-            "使用地区统一编号（“共用”）。编号只代表张贴地点，不代表任何个人。")
+    rule = (
+        f"隐私规则：家庭海报、人数少于 {threshold} 人的场所和未填人数的企业，"
+        "使用地区统一编号（“共用”）。编号只代表张贴地点，不代表任何个人。"
+    )
     for line in wrap(rule, sheet.regular, 7.5, 186):
         sheet.text(LEFT, sheet.y, line, 7.5, colour=GREY)
         sheet.y -= 3.6 * mm

@@ -234,8 +234,15 @@ def build_template(variant: Variant, office: OfficeConfig, content: Content) -> 
     ops.append(RectOp(-bleed, 76, A4_WIDTH + 2 * bleed, 15, YELLOW))
     slogan_size = fit_size(words.slogan(lang), bold, 26, full_w)
     ops.append(
-        TextOp(A4_WIDTH / 2, 83.5 + slogan_size * 0.3528 * 0.36, words.slogan(lang), bold,
-               slogan_size, RED, "centre")
+        TextOp(
+            A4_WIDTH / 2,
+            83.5 + slogan_size * 0.3528 * 0.36,
+            words.slogan(lang),
+            bold,
+            slogan_size,
+            RED,
+            "centre",
+        )
     )
 
     # -- what to report ------------------------------------------------------------------
@@ -253,8 +260,19 @@ def build_template(variant: Variant, office: OfficeConfig, content: Content) -> 
         short_size = 10.5 if zh else 9.5
         lines = wrap(kind.short(lang), regular, short_size, box_w - 6)
         first = 122.5 - (len(lines) - 1) * 2.4 + (1 if len(lines) == 1 else 0)
-        _paragraph(ops, kind.short(lang), x + 3, first, box_w - 6, regular, short_size,
-                   INK, 4.8, 3, "centre")
+        _paragraph(
+            ops,
+            kind.short(lang),
+            x + 3,
+            first,
+            box_w - 6,
+            regular,
+            short_size,
+            INK,
+            4.8,
+            3,
+            "centre",
+        )
 
     # -- QR frame and the scan / hotline column ------------------------------------------
     ops.append(RectOp(MARGIN - 1.5, QR_TOP - 1.5, QR_SIDE + 3, QR_SIDE + 3, RED, 3, 0.7))
@@ -263,17 +281,30 @@ def build_template(variant: Variant, office: OfficeConfig, content: Content) -> 
     ops.append(PolygonOp(arrow, RED, round_join_mm=0.8))
     scan_size = fit_size(words.scan_title(lang), bold, 30, col_w - 8)
     ops.append(TextOp(col_x + 8, 146, words.scan_title(lang), bold, scan_size, RED))
-    _paragraph(ops, words.scan_text(lang), col_x, 153, col_w, regular, 9.5 if zh else 8.6,
-               INK, 4.4, 4)
+    _paragraph(
+        ops, words.scan_text(lang), col_x, 153, col_w, regular, 9.5 if zh else 8.6, INK, 4.4, 4
+    )
 
     hotline = office.hotline
     ops.append(RectOp(col_x, 172, col_w, 50, RED, radius=3))
-    ops.append(TextOp(col_x + col_w / 2, 181, words.hotline_title(lang), regular, 13, WHITE,
-                      "centre"))
+    ops.append(
+        TextOp(col_x + col_w / 2, 181, words.hotline_title(lang), regular, 13, WHITE, "centre")
+    )
     number_size = fit_size(hotline.value, bold, 76, col_w - 8)
     ops.append(TextOp(col_x + col_w / 2, 205, hotline.value, bold, number_size, YELLOW, "centre"))
-    _paragraph(ops, hotline.note if zh else hotline.note_en, col_x + 3, 212.5, col_w - 6,
-               regular, 7.5, WHITE, 3.6, 2, "centre")
+    _paragraph(
+        ops,
+        hotline.note if zh else hotline.note_en,
+        col_x + 3,
+        212.5,
+        col_w - 6,
+        regular,
+        7.5,
+        WHITE,
+        3.6,
+        2,
+        "centre",
+    )
 
     online = next((c for c in office.channels if c.kind == "online"), None)
     if online is not None:
@@ -295,8 +326,16 @@ def build_template(variant: Variant, office: OfficeConfig, content: Content) -> 
         ops.append(TextOp(x + 4, 246, title, bold, 11.5, RED))
         if highlight:
             start = x + 4 + width_mm(title, bold, 11.5) + 3
-            ops.append(TextOp(start, 246, highlight, bold,
-                              fit_size(highlight, bold, 11.5, x + half - 3 - start), INK))
+            ops.append(
+                TextOp(
+                    start,
+                    246,
+                    highlight,
+                    bold,
+                    fit_size(highlight, bold, 11.5, x + half - 3 - start),
+                    INK,
+                )
+            )
         y = 251.5
         body_size = 8.6 if zh else 7.8
         for text in lines:
@@ -335,8 +374,7 @@ def scale_of(size: PaperSize) -> float:
 
 def footer_text(template: Template, spec: PosterSpec) -> str:
     sep = "：" if template.variant.lang == "zh" else ": "
-    return (f"{template.place_label}{sep}{spec.place}　　"
-            f"{template.code_label}{sep}{spec.code}")
+    return f"{template.place_label}{sep}{spec.place}　　{template.code_label}{sep}{spec.code}"
 
 
 class Painter:
@@ -402,8 +440,13 @@ def new_canvas(target: io.BytesIO | str, size: PaperSize, title: str, author: st
     width, height = PAPER_MM[size]
     bleed = BLEED_MM * mm
     page_w, page_h = width * mm + 2 * bleed, height * mm + 2 * bleed
-    canvas = Canvas(target, pagesize=(page_w, page_h), initialFontName=regular,
-                    pageCompression=1, invariant=True)
+    canvas = Canvas(
+        target,
+        pagesize=(page_w, page_h),
+        initialFontName=regular,
+        pageCompression=1,
+        invariant=True,
+    )
     canvas.setTrimBox((bleed, bleed, page_w - bleed, page_h - bleed))
     canvas.setBleedBox((0, 0, page_w, page_h))
     canvas.setTitle(title)
@@ -428,8 +471,9 @@ def _draw_static(canvas: Canvas, template: Template) -> None:
     canvas.restoreState()
 
 
-def _draw_personal(canvas: Canvas, template: Template, spec: PosterSpec,
-                   symbol: qr.QrSymbol) -> None:
+def _draw_personal(
+    canvas: Canvas, template: Template, spec: PosterSpec, symbol: qr.QrSymbol
+) -> None:
     """What differs between two posters of one design: the QR code and the footer line."""
     regular, _ = fonts.register_fonts()
     canvas.saveState()

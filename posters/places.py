@@ -111,47 +111,65 @@ def _row_error(row: int, zh: str, en: str) -> RowError:
     return RowError(row, zh, en)
 
 
-def _parse_row(
-    row_number: int, values: dict[str, str], office: OfficeConfig
-) -> Place | RowError:
+def _parse_row(row_number: int, values: dict[str, str], office: OfficeConfig) -> Place | RowError:
     name = _clean(values.get("name", ""))
     if not name:
         return _row_error(row_number, "缺少地点名称（name）", "the place name (name) is empty")
     if _has_control(name):
-        return _row_error(row_number, "地点名称含有控制字符",
-                          "the place name has control characters")
+        return _row_error(
+            row_number, "地点名称含有控制字符", "the place name has control characters"
+        )
     if len(name) > MAX_NAME_CHARS:
-        return _row_error(row_number, f"地点名称超过 {MAX_NAME_CHARS} 个字",
-                          f"the place name is longer than {MAX_NAME_CHARS} characters")
+        return _row_error(
+            row_number,
+            f"地点名称超过 {MAX_NAME_CHARS} 个字",
+            f"the place name is longer than {MAX_NAME_CHARS} characters",
+        )
     missing = fonts.missing_glyphs(name)
     if missing:
         shown = " ".join(f"{c}(U+{ord(c):04X})" for c in missing)
-        return _row_error(row_number, f"字体不含这些字，无法印出：{shown}",
-                          f"the poster font cannot print: {shown}")
+        return _row_error(
+            row_number,
+            f"字体不含这些字，无法印出：{shown}",
+            f"the poster font cannot print: {shown}",
+        )
     region_text = _clean(values.get("region", ""))
     region = resolve_region(region_text, office)
     if region is None:
-        return _row_error(row_number, f"未知地区“{region_text}”（填写地区代码或名称）",
-                          f"unknown region '{region_text}' (give its code or name)")
+        return _row_error(
+            row_number,
+            f"未知地区“{region_text}”（填写地区代码或名称）",
+            f"unknown region '{region_text}' (give its code or name)",
+        )
     kind_text = _clean(values.get("kind", ""))
     kind = _KIND_ALIASES.get(kind_text.casefold(), _KIND_ALIASES.get(kind_text))
     if kind is None:
         allowed = "、".join(f"{zh}/{en}" for zh, en in KIND_NAMES.values())
-        return _row_error(row_number, f"未知类型“{kind_text}”，可用：{allowed}",
-                          f"unknown kind '{kind_text}'; use one of {', '.join(PLACE_KINDS)}")
+        return _row_error(
+            row_number,
+            f"未知类型“{kind_text}”，可用：{allowed}",
+            f"unknown kind '{kind_text}'; use one of {', '.join(PLACE_KINDS)}",
+        )
     contact = _clean(values.get("contact", "") or "")
     if _has_control(contact) or len(contact) > MAX_CONTACT_CHARS:
-        return _row_error(row_number, "联系人一栏过长或含有控制字符",
-                          "the contact is too long or has control characters")
+        return _row_error(
+            row_number,
+            "联系人一栏过长或含有控制字符",
+            "the contact is too long or has control characters",
+        )
     people_text = _clean(values.get("people", "") or "").replace(",", "")
     people: int | None = None
     if people_text:
         if not people_text.isdecimal():
-            return _row_error(row_number, f"人数“{people_text}”不是整数",
-                              f"people '{people_text}' is not a whole number")
+            return _row_error(
+                row_number,
+                f"人数“{people_text}”不是整数",
+                f"people '{people_text}' is not a whole number",
+            )
         people = int(people_text)
-    return Place(row=row_number, name=name, region=region.code, kind=kind,
-                 contact=contact, people=people)
+    return Place(
+        row=row_number, name=name, region=region.code, kind=kind, contact=contact, people=people
+    )
 
 
 def parse_places(text: str, office: OfficeConfig) -> tuple[list[Place], list[RowError]]:
@@ -176,10 +194,14 @@ def parse_places(text: str, office: OfficeConfig) -> tuple[list[Place], list[Row
         if not any(v.strip() for v in values):
             continue
         if len(values) > len(columns):
-            errors.append(_row_error(row_number, f"有 {len(values)} 列，表头只有 {len(columns)} 列"
-                                     "（名称中的逗号请加英文引号）",
-                                     f"{len(values)} fields but the header has {len(columns)}"
-                                     " (quote names that contain commas)"))
+            errors.append(
+                _row_error(
+                    row_number,
+                    f"有 {len(values)} 列，表头只有 {len(columns)} 列（名称中的逗号请加英文引号）",
+                    f"{len(values)} fields but the header has {len(columns)}"
+                    " (quote names that contain commas)",
+                )
+            )
             continue
         result = _parse_row(row_number, dict(zip(columns, values, strict=False)), office)
         if isinstance(result, RowError):
@@ -187,8 +209,9 @@ def parse_places(text: str, office: OfficeConfig) -> tuple[list[Place], list[Row
             continue
         key = (result.region, result.kind, result.name)
         if key in seen:
-            errors.append(_row_error(row_number, f"与第 {seen[key]} 行重复",
-                                     f"duplicate of row {seen[key]}"))
+            errors.append(
+                _row_error(row_number, f"与第 {seen[key]} 行重复", f"duplicate of row {seen[key]}")
+            )
             continue
         seen[key] = row_number
         places.append(result)

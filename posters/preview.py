@@ -39,9 +39,21 @@ def render_png(pdf: Path, png: Path, size: PaperSize, width_px: int = 600) -> Pa
     bleed_px = round(BLEED_MM / MM_PER_INCH * dpi)
     height_px = round(height_mm / MM_PER_INCH * dpi)
     done = subprocess.run(  # noqa: S603 - fixed program; arguments are our paths and numbers
-        [pdftoppm(), "-singlefile", "-r", f"{dpi:.3f}",
-         "-x", str(bleed_px), "-y", str(bleed_px), "-W", str(width_px), "-H", str(height_px),
-         str(pdf)],
+        [
+            pdftoppm(),
+            "-singlefile",
+            "-r",
+            f"{dpi:.3f}",
+            "-x",
+            str(bleed_px),
+            "-y",
+            str(bleed_px),
+            "-W",
+            str(width_px),
+            "-H",
+            str(height_px),
+            str(pdf),
+        ],
         check=True,
         capture_output=True,
         timeout=60,

@@ -82,8 +82,9 @@ def _mask_flips(code: _PlaceOnceQRCode) -> list[list[tuple[int, int]]]:
         scratch.setup_type_info(True, 0)
         if code.version >= 7:
             scratch.setup_type_number(True)
-        data_cells = [(r, c) for r in range(size) for c in range(size)
-                      if scratch.modules[r][c] is None]
+        data_cells = [
+            (r, c) for r in range(size) for c in range(size) if scratch.modules[r][c] is None
+        ]
         mask0 = util.mask_func(0)
         _FLIPS[code.version] = [
             [(r, c) for r, c in data_cells if util.mask_func(p)(r, c) != mask0(r, c)]

@@ -61,8 +61,10 @@ def shared_reason(kind: PlaceKind, people: int | None, min_people: int) -> Share
 SHARED_REASON_TEXT: dict[SharedReason, tuple[str, str]] = {
     "family": ("家庭海报，使用地区统一编号", "family poster: shared region tag"),
     "too_few_people": ("人数少于规定下限，使用地区统一编号", "too few people: shared region tag"),
-    "people_unknown": ("企业未填人数，使用地区统一编号",
-                       "enterprise without headcount: shared region tag"),
+    "people_unknown": (
+        "企业未填人数，使用地区统一编号",
+        "enterprise without headcount: shared region tag",
+    ),
 }
 
 
@@ -124,8 +126,14 @@ class Registry:
         serial = self._next.get(key, 1)
         self._next[key] = serial + 1
         slug = tags.make_slug(place.region, place.kind, serial)
-        entry = RegistryEntry(slug=slug, region=place.region, kind=place.kind, name=place.name,
-                              serial=serial, first_issued=datetime.now(UTC).date().isoformat())
+        entry = RegistryEntry(
+            slug=slug,
+            region=place.region,
+            kind=place.kind,
+            name=place.name,
+            serial=serial,
+            first_issued=datetime.now(UTC).date().isoformat(),
+        )
         self._file.places.append(entry)
         self._by_place[(place.region, place.kind, place.name)] = entry
         self.new_entries += 1

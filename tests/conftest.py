@@ -16,6 +16,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def venv_tool(name: str) -> str:
+    """A command of the project's own environment, whatever the caller's PATH says."""
+    return str(Path(sys.executable).with_name(name))
+
+
 @pytest.fixture
 def dev_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Settings pointed at a fresh data folder with development keys; returns the folder."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -280,8 +282,14 @@ def test_form_file_refusals(local: Local, parts: list[Part], code: str) -> None:
 
 
 def test_check_claims(local: Local) -> None:
-    good, _ = ticket_for(local, photo())
+    original = photo()
+    good, fields = ticket_for(local, original)
+    attachments.receive_upload(local.intake, good, fields, original)
     attachments.check_claims(local.intake, [good], s.REGION, settings=local.settings)
+    never_uploaded, _ = ticket_for(local, original)  # a ticket only: state "pending"
+    with pytest.raises(ApiError) as pending:
+        attachments.check_claims(local.intake, [never_uploaded], s.REGION, settings=local.settings)
+    assert pending.value.code == "attachment_unknown"
     foreign = replace(s.attachment(attachments.new_attachment_id()), unit="340100")
     local.intake.store.create_attachment(foreign)
     for ids, code in (
@@ -393,6 +401,51 @@ def test_aws_upload_is_sealed_and_the_staged_plaintext_deleted(cloud: Cloud) -> 
     again = attachments.seal_staged_object(cloud.intake, cloud.settings.bucket, key)
     assert again.result == "rejected" and again.code == "attachment_unknown"
     assert opened(cloud.intake, cloud.keys, ticket.attachment_id) == media.strip_jpeg(original)
+
+
+@pytest.mark.aws
+def test_aws_report_sent_before_the_sealer_finishes_waits_for_it(cloud: Cloud) -> None:
+    """On AWS the sealer runs a moment after the browser's upload; a reporter who submits
+    in that moment is not refused: the claim waits for the sealing, then succeeds."""
+    original = photo()
+    ticket = attachments.request_upload(
+        cloud.intake,
+        UploadRequest(region=s.REGION, content_type="image/jpeg", size=len(original)),
+        settings=cloud.settings,
+    )
+    _post(ticket.url, ticket.fields, original)
+    record = cloud.intake.store.get_attachment(ticket.attachment_id)
+    assert record is not None and record.state == "pending"
+    attachments.check_claims(cloud.intake, [ticket.attachment_id], s.REGION)  # may arrive
+
+    def seal_soon() -> None:
+        time.sleep(1.0)
+        attachments.seal_staged_object(cloud.intake, cloud.settings.bucket, ticket.fields["key"])
+
+    sealer = threading.Thread(target=seal_soon)
+    sealer.start()
+    try:
+        number = submit_with(cloud.intake, [ticket.attachment_id])
+    finally:
+        sealer.join()
+    record = cloud.intake.store.get_attachment(ticket.attachment_id)
+    assert record is not None and (record.state, record.report_number) == ("sealed", number)
+
+
+@pytest.mark.aws
+def test_aws_ticket_never_uploaded_is_refused_after_the_wait(cloud: Cloud) -> None:
+    ticket = attachments.request_upload(
+        cloud.intake,
+        UploadRequest(region=s.REGION, content_type="image/jpeg", size=1000),
+        settings=cloud.settings,
+    )
+    store = cloud.intake.store
+    assert isinstance(store, AwsStore)
+    store.seal_wait = 0.5
+    with pytest.raises(ApiError) as refused:
+        submit_with(cloud.intake, [ticket.attachment_id])
+    assert refused.value.status == 422
+    assert cloud.intake.store.get_attachment(ticket.attachment_id).report_number is None  # type: ignore[union-attr]
 
 
 @pytest.mark.aws

@@ -120,3 +120,32 @@ def test_configuration_errors_are_caught(tmp_path):
     data["regions"].append(dict(data["regions"][1]))  # duplicate code
     with pytest.raises(ValueError, match="duplicate region"):
         OfficeConfig.model_validate(data)
+
+
+def test_rate_limiter_refills_at_its_rate_and_says_how_long_to_wait():
+    limiter = RateLimiter(per_minute=120, burst=2)  # two per second
+    assert [limiter.allow("a", now=100.0) for _ in range(2)] == [0.0, 0.0]
+    assert limiter.allow("a", now=100.0) == pytest.approx(0.5)
+    assert limiter.allow("a", now=100.25) == pytest.approx(0.25)  # half a token back
+    assert limiter.allow("a", now=100.5) == 0.0
+    assert limiter.allow("a", now=100.5) == pytest.approx(0.5)
+
+
+def test_rate_limiter_burst_is_half_a_minute_and_at_least_one():
+    limiter = RateLimiter(per_minute=61)
+    assert [limiter.allow("a", now=0.0) for _ in range(30)] == [0.0] * 30
+    assert limiter.allow("a", now=0.0) == pytest.approx(60 / 61)
+    single = RateLimiter(per_minute=1)
+    assert single.allow("a", now=0.0) == 0.0
+    assert single.allow("a", now=0.0) == pytest.approx(60.0)
+
+
+def test_rate_limiter_forgets_the_least_recently_seen_client():
+    limiter = RateLimiter(per_minute=60, burst=1, max_clients=2)
+    assert limiter.allow("a", now=0.0) == 0.0
+    assert limiter.allow("b", now=0.0) == 0.0
+    assert limiter.allow("a", now=0.0) > 0  # a is now the most recent, and waits
+    limiter.allow("c", now=0.0)  # b goes
+    assert limiter.allow("a", now=0.0) > 0  # a was kept, still waiting
+    assert limiter.allow("b", now=0.0) == 0.0  # b starts again with a full bucket
+    assert all(len(key) == 16 for key in limiter._buckets)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,20 @@ from chalicelib.models import UploadRequest
 from chalicelib.settings import Settings
 from chalicelib.store.aws import (
     SEALED_PREFIX,
+    STAGING_DAYS,
     STAGING_PREFIX,
     TTL_ATTRIBUTE,
+    UNCLAIMED_SEALED_DAYS,
+    UNCLAIMED_TAG,
+    UNCLAIMED_TAG_KEY,
     AwsStore,
+    sealed_key,
     table_schema,
 )
 
 from infra import policies
 from infra.policies import StorageArns
+from tests.conftest import venv_tool
 from tests.store import support as s
 from tests.store.moto_env import REGION, aws_env, moto_server
 
@@ -83,12 +88,34 @@ def test_staged_plaintext_expires_after_a_day() -> None:
     rules = props("AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
     [staging] = [r for r in rules if r.get("Prefix") == STAGING_PREFIX]
     assert staging["Status"] == "Enabled"
-    assert staging["ExpirationInDays"] == 1
+    assert staging["ExpirationInDays"] == STAGING_DAYS == 1
     assert staging["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
     assert staging["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert any(
         r.get("Prefix") == SEALED_PREFIX and "NoncurrentVersionExpiration" in r for r in rules
     )
+
+
+def test_unclaimed_sealed_files_expire_by_their_tag() -> None:
+    rules = props("AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
+    [unclaimed] = [r for r in rules if r.get("TagFilters")]
+    assert unclaimed["Status"] == "Enabled"
+    assert unclaimed["Prefix"] == SEALED_PREFIX  # never anything outside sealed/
+    key, value = UNCLAIMED_TAG.split("=")
+    assert unclaimed["TagFilters"] == [{"Key": UNCLAIMED_TAG_KEY, "Value": value}]
+    assert key == UNCLAIMED_TAG_KEY
+    assert unclaimed["ExpirationInDays"] == UNCLAIMED_SEALED_DAYS
+    assert unclaimed["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    # an upload may wait UNCLAIMED_TTL for its report: the rule must not come first
+    assert timedelta(days=UNCLAIMED_SEALED_DAYS) > attachments.UNCLAIMED_TTL + timedelta(hours=12)
+    # the rule that keeps deleted sealed files recoverable is not weakened by it
+    [kept] = [r for r in rules if r["Id"] == "sealed-old-versions-expire"]
+    assert "TagFilters" not in kept and "ExpirationInDays" not in kept
+
+
+def test_unclaimed_records_expire_by_ttl_and_claims_keep_them() -> None:
+    table = props("AWS::DynamoDB::Table")
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
 
 
 def test_browsers_may_only_post_and_only_from_the_site() -> None:
@@ -151,9 +178,9 @@ def test_outputs_cover_settings_and_policies() -> None:
 
 
 def _cfn_lint() -> str:
-    found = shutil.which("cfn-lint") or str(Path(sys.executable).with_name("cfn-lint"))
+    found = venv_tool("cfn-lint")  # the project's own, never another on PATH
     if not Path(found).exists():
-        pytest.skip("cfn-lint is not installed")
+        pytest.fail("cfn-lint is a dev dependency: run `make setup`")
     return found
 
 
@@ -182,6 +209,8 @@ def test_intake_can_neither_read_objects_nor_decrypt() -> None:
         "dynamodb:Query",
         "dynamodb:UpdateItem",
         "s3:PutObject",
+        "s3:PutObjectTagging",
+        "s3:DeleteObjectTagging",
         "kms:GenerateDataKey",
         "logs:CreateLogGroup",
         "logs:CreateLogStream",
@@ -190,6 +219,10 @@ def test_intake_can_neither_read_objects_nor_decrypt() -> None:
     assert not {a for a in actions(policy) if a.startswith("s3:Get") or a == "kms:Decrypt"}
     [put] = grants(policy, "s3:PutObject")
     assert put["Resource"] == [f"{CN.bucket_arn}/staging/*", f"{CN.bucket_arn}/sealed/*"]
+    # the unclaimed tag is set and removed on sealed files only, never on staged uploads
+    [tag] = grants(policy, "s3:PutObjectTagging")
+    assert tag["Resource"] == [f"{CN.bucket_arn}/sealed/*"]
+    assert grants(policy, "s3:DeleteObjectTagging") == [tag]
     [kms] = grants(policy, "kms:GenerateDataKey")
     assert kms["Resource"] == [CN.key_arn]
     assert kms["Condition"] == {
@@ -204,6 +237,8 @@ def test_sealer_reads_only_staging_and_decrypts_only_through_s3() -> None:
     assert grants(policy, "s3:DeleteObjectVersion") == [read]
     [put] = grants(policy, "s3:PutObject")
     assert put["Resource"] == [f"{CN.bucket_arn}/sealed/*"]
+    assert grants(policy, "s3:PutObjectTagging") == [put]
+    assert "s3:DeleteObjectTagging" not in actions(policy)
     [decrypt] = grants(policy, "kms:Decrypt")
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"].startswith("s3.cn-north-1.")
     assert "dynamodb:PutItem" not in actions(policy) and "dynamodb:Query" not in actions(policy)
@@ -314,6 +349,9 @@ class CallLog:
         if model.name == "DeleteObject" and params.get("VersionId"):
             action = "DeleteObjectVersion"
         self.calls.append((f"s3:{action}", f"{self.arns.bucket_arn}/{params['Key']}"))
+        if model.name == "PutObject" and params.get("Tagging"):
+            # IAM: tags sent with an upload need s3:PutObjectTagging as well
+            self.calls.append(("s3:PutObjectTagging", f"{self.arns.bucket_arn}/{params['Key']}"))
 
     def take(self) -> list[tuple[str, str]]:
         taken, self.calls = self.calls, []
@@ -375,12 +413,39 @@ def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, 
     office, _ = s.office_with_keys()
     intake = s.make_intake(store, office)
 
-    # the API function's work: a ticket, a form file, a report, its status, a supplement
+    # the API function's work, part one: a ticket
     ticket = attachments.request_upload(
         intake,
         UploadRequest(region=s.REGION, content_type="application/pdf", size=64),
         settings=settings,
     )
+    intake_policy = policies.intake_policy(arns)
+    api_calls = [*log.take(), ("s3:PutObject", f"{arns.bucket_arn}/{ticket.fields['key']}")]
+
+    # the browser's upload, then the sealer's work (a report can claim only sealed files)
+    posted = requests.post(
+        ticket.url,
+        data=ticket.fields,
+        files={"file": ("a.pdf", b"%PDF-1.4\n" + b"x" * 40 + b"\n%%EOF\n")},
+        timeout=10,
+    )
+    assert posted.status_code == 204
+    assert (
+        attachments.seal_staged_object(intake, settings.bucket, ticket.fields["key"]).result
+        == "sealed"
+    )
+    sealer_calls = log.take()
+    sealer_policy = policies.sealer_policy(arns)
+    assert {c for c in sealer_calls if not allowed(sealer_policy, *c)} == set()
+    staged = f"{arns.bucket_arn}/{ticket.fields['key']}"
+    assert {("s3:GetObject", staged), ("s3:DeleteObjectVersion", staged)} <= set(sealer_calls)
+    # and the separation holds: the API function could not have done the sealer's reads
+    assert not allowed(intake_policy, "s3:GetObject", f"{arns.bucket_arn}/{ticket.fields['key']}")
+    assert s3.get_object_tagging(Bucket=settings.bucket, Key=sealed_key(ticket.attachment_id))[
+        "TagSet"
+    ] == [{"Key": UNCLAIMED_TAG_KEY, "Value": UNCLAIMED_TAG.split("=")[1]}]
+
+    # part two: a report with that file and a form file, its status, a supplement
     form_ids = attachments.accept_form_files(
         intake, [_Part("application/pdf", b"%PDF-1.4\n%%EOF\n")], s.REGION, settings=settings
     )
@@ -396,30 +461,13 @@ def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, 
     ).response.receipt
     status = intake.status({"receipt": receipt})
     intake.supplement({"receipt": receipt, "text": "今天再次看到通道堵塞。"})
-    api_calls = [*log.take(), ("s3:PutObject", f"{arns.bucket_arn}/{ticket.fields['key']}")]
-    intake_policy = policies.intake_policy(arns)
+    api_calls += log.take()
     assert {c for c in api_calls if not allowed(intake_policy, *c)} == set()
     assert status.report_number == receipt[:4] + receipt[5:9]
-
-    # the browser's upload, then the sealer's work
-    posted = requests.post(
-        ticket.url,
-        data=ticket.fields,
-        files={"file": ("a.pdf", b"%PDF-1.4\n" + b"x" * 40)},
-        timeout=10,
-    )
-    assert posted.status_code == 204
-    assert (
-        attachments.seal_staged_object(intake, settings.bucket, ticket.fields["key"]).result
-        == "sealed"
-    )
-    sealer_calls = log.take()
-    sealer_policy = policies.sealer_policy(arns)
-    assert {c for c in sealer_calls if not allowed(sealer_policy, *c)} == set()
-    staged = f"{arns.bucket_arn}/{ticket.fields['key']}"
-    assert {("s3:GetObject", staged), ("s3:DeleteObjectVersion", staged)} <= set(sealer_calls)
-    # and the separation holds: the API function could not have done the sealer's reads
-    assert not allowed(intake_policy, "s3:GetObject", f"{arns.bucket_arn}/{ticket.fields['key']}")
+    # claimed: the lifecycle rule on the tag can no longer take the files
+    for attachment_id in (ticket.attachment_id, *form_ids):
+        tags = s3.get_object_tagging(Bucket=settings.bucket, Key=sealed_key(attachment_id))
+        assert tags["TagSet"] == []
 
     stored = store.get_report(status.report_number)
     assert stored is not None and stored.attachments == (ticket.attachment_id, *form_ids)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import venv_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 UV = ROOT / ".tools" / "bin" / "uv"
@@ -45,7 +46,7 @@ def package(tmp_path_factory) -> Path:
     env = {**os.environ, "AWS_DEFAULT_REGION": "cn-north-1"}
     subprocess.run(
         [
-            shutil.which("chalice") or "chalice",
+            venv_tool("chalice"),
             "--project-dir",
             str(ROOT / "functions"),
             "package",
@@ -97,8 +98,8 @@ def test_sam_template_runtime_and_policy(package):
     settings = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"][0]
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     assert settings["DataTraceEnabled"] is False
-    cfn_lint = shutil.which("cfn-lint")
-    if cfn_lint:
+    cfn_lint = venv_tool("cfn-lint")
+    if Path(cfn_lint).exists():
         result = subprocess.run(
             [cfn_lint, str(package / "sam.json")], capture_output=True, text=True
         )

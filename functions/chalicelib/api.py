@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from . import tags
 from .errors import ApiError, FieldError
+from .http_policy import Kind, headers_for
 from .intake import Intake
 from .multipart import media_type
 from .ratelimit import RateLimiter
@@ -30,17 +31,6 @@ from .store import open_store
 from .store.base import StoreError
 
 log = logging.getLogger("jubao.api")
-
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
-HTML_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 @dataclass(frozen=True)
@@ -107,7 +97,7 @@ def json_response(status: int, payload: BaseModel | dict[str, Any], **headers: s
     return HttpResponse(
         status,
         body,
-        {"Content-Type": "application/json; charset=utf-8", **SECURITY_HEADERS, **headers},
+        {"Content-Type": "application/json; charset=utf-8", **headers_for(Kind.api), **headers},
     )
 
 
@@ -115,11 +105,7 @@ def html_response(status: int, html: str) -> HttpResponse:
     return HttpResponse(
         status,
         html,
-        {
-            "Content-Type": "text/html; charset=utf-8",
-            "Content-Security-Policy": HTML_CSP,
-            **SECURITY_HEADERS,
-        },
+        {"Content-Type": "text/html; charset=utf-8", **headers_for(Kind.form_page)},
     )
 
 
@@ -192,10 +178,9 @@ def read_json(request: HttpRequest) -> Any:
     if media_type(request.header("content-type") or "application/json") != "application/json":
         raise ApiError("unsupported_media_type")
     _check_size(request, get_settings().max_body_bytes)
-    try:
-        return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ApiError("malformed_json") from None
+    from .intake import load_json  # strict UTF-8, bounded depth, no lone surrogates
+
+    return load_json(request.body)
 
 
 # ---- JSON API -----------------------------------------------------------------------------
@@ -206,7 +191,7 @@ def submit_report(request: HttpRequest) -> HttpResponse:
     _limit(svc.submit_limiter, request)
     payload = read_json(request)
     key = request.header("idempotency-key") or None
-    result = svc.intake.submit(payload, key)
+    result = svc.intake.submit(payload, key, client=request.client)
     if result.replayed:
         return json_response(200, result.response, **{"Idempotent-Replayed": "true"})
     return json_response(201, result.response)
@@ -298,7 +283,7 @@ def receive_upload(request: HttpRequest, attachment_id: str) -> HttpResponse:
     if file is None:
         raise ApiError("validation_failed", [FieldError("file", "required")])
     attachments.receive_upload(svc.intake, attachment_id, form.flat(), file.data, file.content_type)
-    return HttpResponse(204, "", dict(SECURITY_HEADERS))
+    return HttpResponse(204, "", headers_for(Kind.api))
 
 
 def seal_staged_upload(bucket: str, key: str) -> None:

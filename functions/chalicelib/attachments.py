@@ -27,6 +27,7 @@ page checks type and size before uploading, so only forged or corrupt files meet
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from typing import Protocol
 
 from . import crypto, media
 from .errors import ApiError, FieldError
-from .intake import Intake
+from .intake import Intake, PostedFiles
 from .models import UploadRequest, UploadTicket
 from .office import Unit
 from .settings import Settings, get_settings
@@ -173,25 +174,27 @@ def _pending(store: ReportStore, attachment_id: str, now: datetime) -> Attachmen
     return record
 
 
-def _seal_upload(intake: Intake, record: AttachmentRecord, data: bytes) -> int:
-    """Check, clean and seal one received file; store it. Returns the stored size.
+def _clean_upload(declared: str, max_bytes: int, data: bytes) -> bytes:
+    """The bytes that may be stored for a file declared as ``declared``: checked, cleaned.
 
-    The single gate for both transports: nothing reaches the store that is larger than
-    its ticket, of another type than declared, of a type not allowed, or unparseable.
+    Nothing passes that is larger than its ticket, of another type than declared, of a
+    type not allowed, or not structurally a file of its type (``attachment_damaged``:
+    a truncated photo, a 3-byte "JPEG").
     """
-    if len(data) > record.max_bytes:
+    if len(data) > max_bytes:
         raise ApiError("attachment_too_large")
     sniffed = media.sniff(data)
-    if (
-        sniffed is None
-        or sniffed not in ALLOWED
-        or not media.compatible(record.content_type, sniffed)
-    ):
+    if sniffed is None or sniffed not in ALLOWED or not media.compatible(declared, sniffed):
         raise ApiError("attachment_type")
     try:
-        clean = media.strip_metadata(data, sniffed)
+        media.check_structure(data, sniffed)
+        return media.strip_metadata(data, sniffed)
     except media.MediaError:
-        raise ApiError("attachment_type") from None
+        raise ApiError("attachment_damaged") from None
+
+
+def _store_clean(intake: Intake, record: AttachmentRecord, clean: bytes) -> int:
+    """Seal cleaned bytes to the record's office and store them. Returns the stored size."""
     unit = intake.office.units_by_code.get(record.unit)
     if unit is None or not unit.content_key:
         raise ApiError("service_unavailable")  # configuration: the unit lost its key
@@ -201,6 +204,14 @@ def _seal_upload(intake: Intake, record: AttachmentRecord, data: bytes) -> int:
     except AttachmentUnavailable:
         raise ApiError("attachment_unknown") from None
     return len(clean)
+
+
+def _seal_upload(intake: Intake, record: AttachmentRecord, data: bytes) -> int:
+    """Check, clean and seal one received file; store it. Returns the stored size.
+
+    The single gate for both transports (``_clean_upload`` decides what may be stored).
+    """
+    return _store_clean(intake, record, _clean_upload(record.content_type, record.max_bytes, data))
 
 
 def receive_upload(
@@ -265,6 +276,13 @@ def seal_staged_object(intake: Intake, bucket: str, key: str) -> SealOutcome:
 # ---- files posted with the no-JavaScript form ---------------------------------------------
 
 
+def check_count(count: int, *, settings: Settings | None = None) -> None:
+    """Refuse more files than a report or supplement may have."""
+    settings = settings or get_settings()
+    if count > settings.max_attachments:
+        raise ApiError("too_many_attachments")
+
+
 def accept_form_files(
     intake: Intake,
     files: Sequence[UploadedFile],
@@ -274,19 +292,48 @@ def accept_form_files(
 ) -> list[str]:
     """Seal files that came inside a form post; returns their ids for the report to claim.
 
-    Same limits and the same ``_seal_upload`` as uploads with a ticket; the part's
-    declared type is what the browser says, and must match the bytes.
+    Same limits and the same checks as uploads with a ticket; the part's declared type
+    is what the browser says, and must match the bytes. Every file is checked and
+    cleaned before the first is stored: one bad file in a post stores none of them.
     """
     settings = settings or get_settings()
-    if len(files) > settings.max_attachments:
-        raise ApiError("too_many_attachments")
-    ids: list[str] = []
+    check_count(len(files), settings=settings)
+    cleaned: list[tuple[str, bytes, int]] = []
     for file in files:
         declared = _check_declared(file.content_type, len(file.data), settings)
-        record = _new_record(intake, region, declared, max(1, len(file.data)))
-        _seal_upload(intake, record, file.data)
+        size = max(1, len(file.data))
+        cleaned.append((declared, _clean_upload(declared, size, file.data), size))
+    _unit_for(intake, region)  # an unknown region stores nothing either
+    ids: list[str] = []
+    for declared, clean, size in cleaned:
+        record = _new_record(intake, region, declared, size)
+        _store_clean(intake, record, clean)
         ids.append(record.attachment_id)
     return ids
+
+
+def posted_files(
+    intake: Intake, files: Sequence[UploadedFile], *, settings: Settings | None = None
+) -> PostedFiles | None:
+    """A form post's files, to be stored by ``Intake.submit``/``supplement`` only once
+    the rest of the post has been accepted (never for a refused post)."""
+    if not files:
+        return None
+    digest = hashlib.blake2b(digest_size=32)
+    for file in files:
+        kind = file.content_type.encode("utf-8", "replace")
+        digest.update(len(kind).to_bytes(4, "big") + kind)
+        digest.update(len(file.data).to_bytes(8, "big") + hashlib.blake2b(file.data).digest())
+
+    def store(region: str) -> list[str]:
+        try:
+            return accept_form_files(intake, files, region, settings=settings)
+        except ApiError as error:  # say which field, so the form can mark it
+            if error.fields or error.code == "service_unavailable":
+                raise
+            raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
+
+    return PostedFiles(count=len(files), digest=digest.digest(), store=store)
 
 
 def check_claims(
@@ -294,19 +341,21 @@ def check_claims(
 ) -> None:
     """Refuse a report's attachment list before storing it (optional for the caller).
 
-    The store's claim only checks that each file exists, is unexpired and unclaimed;
-    this also checks the count and that every file is sealed to the office that will
-    handle the report (a file uploaded for another region could not be opened there).
+    Each file must exist, be sealed (a ticket whose upload never arrived is not a file),
+    unexpired and unclaimed; the count is bounded, and every file must be sealed to the
+    office that will handle the report (a file for another region could not be opened).
+    Where the store seals uploads later (AWS), a pending file may still arrive: it passes
+    here, and the store's claim waits for its sealing or refuses it.
     """
-    settings = settings or get_settings()
-    if len(attachment_ids) > settings.max_attachments:
-        raise ApiError("too_many_attachments")
+    check_count(len(attachment_ids), settings=settings)
     unit = _unit_for(intake, region)
     now = _now(intake)
+    may_arrive = {"sealed", "pending"} if intake.store.seals_later else {"sealed"}
     for attachment_id in attachment_ids:
         record = intake.store.get_attachment(attachment_id)
         if (
             record is None
+            or record.state not in may_arrive  # a ticket whose file never arrived
             or record.report_number is not None
             or record.expires_at <= now
             or record.unit != unit.code

@@ -13,6 +13,11 @@ from typing import Any
 # code -> (HTTP status, Chinese, English)
 CATALOGUE: dict[str, tuple[int, str, str]] = {
     "malformed_json": (400, "请求内容不是有效的 JSON。", "The request body is not valid JSON."),
+    "json_too_deep": (
+        400,
+        "请求内容的 JSON 嵌套层数过多。",
+        "The JSON in the request is nested too deeply.",
+    ),
     "malformed_form": (400, "表单内容无法解析。", "The form data could not be parsed."),
     "invalid_body": (
         400,
@@ -35,6 +40,11 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         415,
         "不支持的附件类型，请上传照片、视频或 PDF 文件。",
         "Unsupported attachment type; upload a photo, a video or a PDF.",
+    ),
+    "attachment_damaged": (
+        422,
+        "附件已损坏或不完整，请重新选择文件。",
+        "The attachment is damaged or incomplete; choose the file again.",
     ),
     "attachment_unknown": (
         422,
@@ -72,6 +82,27 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "幂等键格式不正确（16–64 位字母、数字或连字符）。",
         "Malformed idempotency key (16-64 letters, digits or hyphens).",
     ),
+    "bad_request": (
+        400,
+        "请求格式不正确，无法处理。",
+        "The request is malformed and cannot be processed.",
+    ),
+    "request_timeout": (
+        408,
+        "请求发送超时，请检查网络后重试。",
+        "The request took too long to arrive; check the connection and retry.",
+    ),
+    "headers_too_large": (431, "请求头过大。", "The request headers are too large."),
+    "transfer_encoding_unsupported": (
+        501,
+        "不支持该传输编码。",
+        "This transfer coding is not supported.",
+    ),
+    "http_version_unsupported": (
+        505,
+        "不支持该 HTTP 版本，请使用 HTTP/1.1。",
+        "This HTTP version is not supported; use HTTP/1.1.",
+    ),
     "length_required": (411, "请求须带有 Content-Length。", "Content-Length is required."),
     "not_found": (404, "请求的地址不存在。", "No such address."),
     "method_not_allowed": (405, "不支持该请求方法。", "Method not allowed."),
@@ -96,7 +127,10 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_region": ("未知的地区代码。", "Unknown region code."),
     "unknown_industry": ("未知的行业。", "Unknown industry."),
     "unknown_field": ("不允许的字段。", "Field not allowed."),
-    "control_characters": ("包含不允许的控制字符。", "Contains control characters."),
+    "control_characters": (
+        "包含不允许的控制字符或不可见字符。",
+        "Contains control characters or invisible characters.",
+    ),
     "markup": (
         "请勿输入 HTML 标记或脚本（如 <script>）。",
         "HTML markup or scripts (such as <script>) are not allowed.",

@@ -6,6 +6,7 @@ The same models validate these as the JSON API; the answers are whole HTML pages
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,13 +19,17 @@ from .api import (
     services,
 )
 from .errors import CATALOGUE, ApiError
-from .models import StatusResponse
+from .intake import PostedFiles
+from .models import TAG_PATTERN
 from .multipart import Form, FormError, media_type
 from .multipart import parse as parse_form
 from .pages import Lang, receipt_page, report_error_page, status_error_page, status_page
 from .pages import t as pages_text
+from .receipts import Receipt
 from .settings import get_settings
+from .store.base import ReportRecord
 
+_TAG_SHAPE = re.compile(TAG_PATTERN.removeprefix("^").removesuffix("$"), re.ASCII)
 _FORM_FIELD_OF = {  # model error locations -> form field names
     "reporter.name": "reporter_name",
     "reporter.phone": "reporter_phone",
@@ -67,8 +72,8 @@ def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
         if f(key).strip():
             payload[key] = f(key)
     source = f("source") or _source_from_referer(request)
-    if source:
-        payload["source"] = source
+    if _TAG_SHAPE.fullmatch(source):  # anything else is a forged sticker or noise: dropped,
+        payload["source"] = source  # never an error the reporter cannot fix (a hidden field)
     anonymous = f("anonymous") in ("1", "on")
     employee = f("reporter_employee") in ("1", "on")
     contact = any(f(k).strip() for k in ("reporter_name", "reporter_phone", "reporter_email"))
@@ -97,22 +102,38 @@ def _message(error: ApiError, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
+def _posted_files(form: Form) -> PostedFiles | None:
+    """The post's files, stored by the intake only once the rest was accepted."""
+    if not form.files:
+        return None
+    from . import attachments  # the attachment pipeline (sealing, metadata removal)
+
+    return attachments.posted_files(services().intake, form.files)
+
+
 def form_report(request: HttpRequest) -> HttpResponse:
-    """Every answer is a page: a receipt, or the form again with what to fix."""
+    """Every answer is a page: a receipt, or the form again with what to fix.
+
+    Files are stored only for a report that is accepted; a refused post's files are not
+    kept, and the page says so (the browser cannot refill a file input).
+    """
     svc = services()
     office = svc.intake.office
     lang: Lang = "zh"
     values: dict[str, str] = {}
+    files_lost = False
     try:
         form = _read_form_with_files(request)
         lang = _lang(form)
         values = form.flat()
+        files_lost = bool(form.files)
         payload = form_payload(form, request)
-        payload["attachments"] = _attach_form_files(form, payload.get("region", ""))
-        result = svc.intake.submit(payload)
+        result = svc.intake.submit(payload, client=request.client, files=_posted_files(form))
     except ApiError as error:
         if error.code != "validation_failed":
-            page = report_error_page(office, lang, values, {}, [_message(error, lang)])
+            page = report_error_page(
+                office, lang, values, {}, [_message(error, lang)], files_lost=files_lost
+            )
             return html_response(error.status, page)
         errors: dict[str, str] = {}
         summary: list[str] = []
@@ -121,25 +142,14 @@ def form_report(request: HttpRequest) -> HttpResponse:
             message = detail["message_zh"] if lang == "zh" else detail["message_en"]
             errors.setdefault(_FORM_FIELD_OF.get(item.field, item.field.split(".")[0]), message)
             summary.append(message)
-        return html_response(422, report_error_page(office, lang, values, errors, summary))
+        page = report_error_page(office, lang, values, errors, summary, files_lost=files_lost)
+        return html_response(422, page)
     status = 200 if result.replayed else 201
     return html_response(status, receipt_page(office, lang, result.response))
 
 
-def _attach_form_files(form: Form, region: str) -> list[str]:
-    """Files posted with a no-JS form go through the same sealing as uploads.
-
-    Without a valid region there is no office to seal them to; the report's own
-    validation then says what to fix, and the files are not kept.
-    """
-    if not form.files or region not in services().intake.office.regions_by_code:
-        return []
-    from . import attachments  # the attachment pipeline (sealing, metadata removal)
-
-    return attachments.accept_form_files(services().intake, form.files, region)
-
-
 def form_status(request: HttpRequest) -> HttpResponse:
+    """The status page; a wrong or malformed receipt is never echoed back into it."""
     svc = services()
     lang: Lang = "zh"
     try:
@@ -147,42 +157,53 @@ def form_status(request: HttpRequest) -> HttpResponse:
         _check_size(request, get_settings().max_body_bytes)
         form = read_form(request)
         lang = _lang(form)
-        result: StatusResponse = svc.intake.status({"receipt": form.first("receipt")})
+        receipt, result = svc.intake.lookup({"receipt": form.first("receipt")})
     except ApiError as error:
-        # the receipt is not echoed back into the page
         page = status_error_page(svc.intake.office, lang, {"receipt": ""}, _message(error, lang))
         return html_response(error.status, page)
-    receipt = form.first("receipt").strip()
-    return html_response(200, status_page(svc.intake.office, lang, result, receipt=receipt))
+    # the hidden field carries the receipt in its printed form, not as it was typed
+    return html_response(200, status_page(svc.intake.office, lang, result, receipt=str(receipt)))
 
 
 def form_supplement(request: HttpRequest) -> HttpResponse:
-    """Add information without JavaScript: text and files, sealed like the report."""
+    """Add information without JavaScript: text and files, sealed like the report.
+
+    Files are stored only for a supplement that is accepted. Only a receipt that opened
+    the report is shown again (in its printed form); a wrong one never is.
+    """
     svc = services()
     office = svc.intake.office
     lang: Lang = "zh"
-    receipt = ""
+    opened: tuple[Receipt, ReportRecord] | None = None
+    files_lost = False
     try:
         form = _read_form_with_files(request)
         lang = _lang(form)
-        receipt = form.first("receipt").strip()
-        _, report = svc.intake.authenticate(receipt)
-        payload = {
-            "receipt": receipt,
-            "text": form.first("text"),
-            "attachments": _attach_form_files(form, report.region),
-        }
-        result = svc.intake.supplement(payload)
+        files_lost = bool(form.files)
+        typed = form.first("receipt")
+        opened = svc.intake.authenticate(typed)
+        payload = {"receipt": typed, "text": form.first("text")}
+        result = svc.intake.supplement(payload, files=_posted_files(form))
     except ApiError as error:
-        if error.code in ("receipt_invalid", "receipt_malformed") or not receipt:
+        if opened is None:
             page = status_error_page(office, lang, {"receipt": ""}, _message(error, lang))
             return html_response(error.status, page)
-        status = svc.intake.status({"receipt": receipt})
+        receipt, report = opened
         fields = {
             _FORM_FIELD_OF.get(item.field, item.field): item.as_dict()[f"message_{lang}"]
             for item in error.fields
         } or {"text": _message(error, lang)}
-        page = status_page(office, lang, status, receipt=receipt, errors=fields)
+        page = status_page(
+            office,
+            lang,
+            svc.intake.status_of(receipt, report),
+            receipt=str(receipt),
+            errors=fields,
+            files_lost=files_lost,
+        )
         return html_response(error.status, page)
     notice = pages_text("supplement_received", lang)
-    return html_response(201, status_page(office, lang, result, receipt=receipt, notice=notice))
+    receipt = opened[0]
+    return html_response(
+        201, status_page(office, lang, result, receipt=str(receipt), notice=notice)
+    )

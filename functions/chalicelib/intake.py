@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -40,7 +41,7 @@ from .store.base import (
     ReportStore,
 )
 
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9-]{16,64}", re.ASCII)  # matched whole
 EXPLICIT_KEY_TTL = timedelta(hours=24)
 # a resubmission of the very same body (a double click without JavaScript) gets the
 # first receipt back for this long
@@ -80,6 +81,14 @@ _OUR_CODES = {
 }
 
 
+_LOC_PART = re.compile(r"[a-z_][a-z0-9_]{0,40}", re.ASCII)
+
+
+def _loc_part(part: str | int) -> str:
+    text = str(part)
+    return text if isinstance(part, int) or _LOC_PART.fullmatch(text) else "_"
+
+
 def field_errors(exc: ValidationError) -> list[FieldError]:
     """Translate pydantic's errors to stable field codes (never echoing the input)."""
     out: list[FieldError] = []
@@ -90,7 +99,8 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
             code = (
                 "invalid_type" if kind.endswith("_type") or "parsing" in kind else "invalid_format"
             )
-        loc = ".".join(str(part) for part in err["loc"]) or "body"
+        # a location names our fields; an unknown key the client chose is not echoed
+        loc = ".".join(_loc_part(part) for part in err["loc"]) or "body"
         out.append(FieldError(loc, code))
     return out
 
@@ -104,8 +114,68 @@ def parse[M: BaseModel](model: type[M], payload: Any, office: OfficeConfig) -> M
         raise ApiError("validation_failed", field_errors(exc)) from None
 
 
+# ---- JSON bodies ---------------------------------------------------------------------------
+
+# The deepest legitimate body is two levels (a report's ``reporter`` or ``location``);
+# anything much deeper is an attack on the recursive parser (``[[[[...]]]]`` 3,000 deep
+# in 6 KB raises RecursionError) or on the validator behind it.
+MAX_JSON_DEPTH = 16
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = [0] * 256
+for _open, _close in (b"[]", b"{}"):
+    _DEPTH_STEP[_open], _DEPTH_STEP[_close] = 1, -1
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply ``raw`` nests arrays and objects, without parsing it.
+
+    Strings are cut out first (a bracket inside a string does not nest), then only the
+    brackets are kept and their running sum taken: linear, in C, no recursion.
+    """
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
+
+
+def load_json(raw: bytes) -> Any:
+    """A request body as JSON: strict UTF-8, bounded depth, no lone surrogates.
+
+    The depth is checked before parsing; RecursionError is still caught as a last resort.
+    A ``"\\ud800"`` escape is valid JSON grammar but not text: it could never be encoded
+    again (stored, sealed or echoed), so it is refused here, once, for every route.
+    (``NaN``/``Infinity``, which Python's parser accepts, are left to the models: every
+    number field has bounds, which they fail.)
+    """
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise ApiError("json_too_deep")
+    try:
+        value = json.loads(raw.decode("utf-8"))
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # lone surrogates raise
+    except RecursionError:
+        raise ApiError("json_too_deep") from None
+    except ValueError:  # UnicodeError and JSONDecodeError included
+        raise ApiError("malformed_json") from None
+    return value
+
+
 def canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class PostedFiles:
+    """Files that came inside a no-JavaScript form post, not yet stored.
+
+    ``store`` checks, cleans, seals and stores them for a region and returns their ids;
+    ``submit`` and ``supplement`` call it only after everything else was accepted, so
+    a refused post (invalid, a bot, a conflict, a replay) leaves nothing behind.
+    ``digest`` identifies the files in the replay check: the same text with other
+    files is not a double click.
+    """
+
+    count: int
+    digest: bytes
+    store: Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -134,22 +204,44 @@ class Intake:
 
     # -- submit --------------------------------------------------------------------------
 
-    def submit(self, payload: Any, idempotency_key: str | None = None) -> SubmitResult:
+    def submit(
+        self,
+        payload: Any,
+        idempotency_key: str | None = None,
+        *,
+        client: str | None = None,
+        files: PostedFiles | None = None,
+    ) -> SubmitResult:
+        """Validate, seal and store one report.
+
+        ``client`` (the source address, only ever hashed) binds the implicit replay: the
+        same body from the same client within an hour gets its receipt back, the same
+        body from anyone else is a new report. ``files`` came inside a form post; they
+        are stored only once everything else about the report has been accepted.
+        """
         submission = parse(ReportSubmission, payload, self.office)
         if submission.website:
             raise ApiError("bot_suspected")
-        body = canonical(payload)
-        key_material, ttl, key_kind = self._idempotency_material(idempotency_key, body)
+        posted = files.count if files is not None else 0
+        if posted:
+            self._check_count(len(submission.attachments) + posted)
+        body = canonical(payload) + (b"\0files\0" + files.digest if files and posted else b"")
+        key_material, ttl, key_kind = self._idempotency_material(idempotency_key, body, client)
         key_hash = crypto.keyed_hash(self.receipt_key, key_material, key_kind)
         body_hash = crypto.keyed_hash(self.receipt_key, body, b"idem-body")
         seal_key = crypto.keyed_hash(self.receipt_key, key_material, b"idem-seal")
 
         existing = self.store.get_idempotency(key_hash)
         if existing is not None:  # before the claim check: a replay's files are claimed
-            return self._replay(existing, body_hash, seal_key)
+            return self._replay(existing, body_hash, seal_key, submission.source)
         self._check_attachments(submission.attachments, submission.region)
 
         unit = self.handling_unit(submission.region)
+        if files is not None and posted:  # the last check passed: now the files are kept
+            stored = files.store(submission.region)
+            submission = submission.model_copy(
+                update={"attachments": [*submission.attachments, *stored]}
+            )
         tag = tags.verify(submission.source, self.tag_key) if submission.source else None
         now = self.clock()
         for _ in range(_NUMBER_ATTEMPTS):
@@ -169,13 +261,21 @@ class Intake:
             except NumberTaken:
                 continue
             except IdempotencyReplay as replay:  # a concurrent retry won the race
-                return self._replay(replay.record, body_hash, seal_key)
+                return self._replay(replay.record, body_hash, seal_key, submission.source)
             except AttachmentUnavailable:
                 raise ApiError(
                     "validation_failed", [FieldError("attachments", "invalid_format")]
                 ) from None
             return SubmitResult(self._receipt_response(receipt, record, tag), replayed=False)
         raise ApiError("service_unavailable")
+
+    def _check_count(self, count: int) -> None:
+        from .attachments import check_count  # imports this module: import late
+
+        try:
+            check_count(count)
+        except ApiError as error:
+            raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
 
     def _check_attachments(self, ids: list[str], region: str) -> None:
         """Count, and every file sealed to the office that will handle the report."""
@@ -188,15 +288,24 @@ class Intake:
                 raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
 
     def _idempotency_material(
-        self, idempotency_key: str | None, body: bytes
+        self, idempotency_key: str | None, body: bytes, client: str | None = None
     ) -> tuple[bytes, timedelta, bytes]:
         if idempotency_key is None:
-            return body, IMPLICIT_KEY_TTL, b"idem-implicit"
-        if not IDEMPOTENCY_KEY.match(idempotency_key):
+            # the implicit key is the body *and who sent it*: otherwise anyone who can
+            # guess a report's text gets its receipt, secret included
+            who = (client or "").encode("utf-8", "replace")
+            client_hash = crypto.keyed_hash(self.receipt_key, who, b"idem-client")
+            return client_hash + b"\0" + body, IMPLICIT_KEY_TTL, b"idem-implicit"
+        if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
             raise ApiError("idempotency_key_invalid")
         return idempotency_key.encode("ascii"), EXPLICIT_KEY_TTL, b"idem-key"
 
-    def _replay(self, record: IdempotencyRecord, body_hash: bytes, seal_key: bytes) -> SubmitResult:
+    def _replay(
+        self, record: IdempotencyRecord, body_hash: bytes, seal_key: bytes, source: str | None
+    ) -> SubmitResult:
+        """The first answer again. ``source`` is this request's tag: the body hashes match,
+        so it is the first request's, whereas the stored form lost the MAC (and, at coarser
+        granularity, the place), so it cannot name the poster's issuer again."""
         if not crypto.equal(record.body_hash, body_hash):
             raise ApiError("idempotency_conflict")
         receipt = Receipt.parse(
@@ -205,7 +314,7 @@ class Intake:
         report = self.store.get_report(record.report_number)
         if report is None:  # pragma: no cover - the two are written atomically
             raise ApiError("service_unavailable")
-        tag = tags.verify(report.source, self.tag_key) if report.source else None
+        tag = tags.verify(source, self.tag_key) if source else None
         return SubmitResult(self._receipt_response(receipt, report, tag), replayed=True)
 
     def _record(
@@ -280,10 +389,16 @@ class Intake:
         return receipt, report
 
     def status(self, payload: Any) -> StatusResponse:
-        query = parse(StatusQuery, payload, self.office)
-        return self._status_of(*self.authenticate(query.receipt))
+        return self.lookup(payload)[1]
 
-    def _status_of(self, receipt: Receipt, report: ReportRecord) -> StatusResponse:
+    def lookup(self, payload: Any) -> tuple[Receipt, StatusResponse]:
+        """``status``, with the receipt as parsed: a page shows it in its printed form,
+        never as typed."""
+        query = parse(StatusQuery, payload, self.office)
+        receipt, report = self.authenticate(query.receipt)
+        return receipt, self.status_of(receipt, report)
+
+    def status_of(self, receipt: Receipt, report: ReportRecord) -> StatusResponse:
         """What the receipt holder sees: one read of the report's entries, feedback opened."""
         private, _ = receipt.reporter_keypair()
         entries = self.store.list_entries(report.number)
@@ -313,11 +428,19 @@ class Intake:
             supplements=sum(1 for entry in entries if entry.kind == "supplement"),
         )
 
-    def supplement(self, payload: Any) -> StatusResponse:
+    def supplement(self, payload: Any, *, files: PostedFiles | None = None) -> StatusResponse:
+        """Add information to a report; ``files`` (a form post's) are stored last."""
         data = parse(Supplement, payload, self.office)
         receipt, report = self.authenticate(data.receipt)
+        posted = files.count if files is not None else 0
+        if posted:
+            self._check_count(len(data.attachments) + posted)
         self._check_attachments(data.attachments, report.region)
         unit = self.office.units_by_code[report.unit]
+        if files is not None and posted:
+            data = data.model_copy(
+                update={"attachments": [*data.attachments, *files.store(report.region)]}
+            )
         sealed = crypto.seal(
             canonical({"text": data.text, "attachments": list(data.attachments)}),
             [unit.content_key],
@@ -337,7 +460,7 @@ class Intake:
             raise ApiError(
                 "validation_failed", [FieldError("attachments", "invalid_format")]
             ) from None
-        return self._status_of(receipt, report)
+        return self.status_of(receipt, report)
 
     def add_feedback(self, number: str, text: str) -> None:
         """Seal feedback to the reporter (used by officers; here so intake tests can read it)."""

@@ -9,6 +9,7 @@ read it from the validation context.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -27,20 +28,70 @@ from pydantic_core import PydanticCustomError
 
 from .office import OfficeConfig
 
-# C0 and C1 controls except tab, newline and carriage return; also bidi overrides and
-# zero-width characters, which are used to hide text
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
-)
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
-_PHONE = re.compile(r"^(?:\+?86[- ]?)?(?:1[3-9]\d{9}|0\d{2,3}[- ]?\d{7,8}(?:[- ]?\d{1,6})?)$")
-_EMAIL = re.compile(r"^[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
+# ASCII digits only: \d would accept every script's digits. Fullwidth digits (a Chinese
+# input method's) are NFKC-normalised to ASCII before matching, so they still work.
+_PHONE = re.compile(
+    r"(?:\+?86[- ]?)?(?:1[3-9][0-9]{9}|0[0-9]{2,3}[- ]?[0-9]{7,8}(?:[- ]?[0-9]{1,6})?)", re.ASCII
+)
+_EMAIL = re.compile(r"[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
 TAG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}\.[A-Za-z0-9_-]{8,16}$"
+
+# Characters refused in free text, by Unicode general category rather than a hand list
+# (a list always misses one: U+2060, U+FEFF, U+061C, the tag characters U+E0000-E007F):
+#   Cc controls (except tab, newline, carriage return), Cf format characters (zero-width
+#   and bidi marks, joiners, soft hyphen, tags), Cs lone surrogates (JSON's ``\ud800``),
+#   Co private use, and Cn unassigned code points and noncharacters.
+# Two deliberate exceptions, both for emoji, which are ordinary symbols (So) here:
+#   * U+200D ZERO WIDTH JOINER between two emoji (👨‍👩‍👧, 🧑‍🚒): it can only join
+#     pictographs there, not hide letters. Anywhere else it is refused.
+#   * Cn inside the emoji blocks U+1F000-U+1FAFF: emoji newer than this Python's
+#     Unicode database arrive as "unassigned" from up-to-date phones.
+# Emoji tag sequences (the subdivision flags 🏴 + U+E0067 ...) are refused: tag
+# characters spell invisible ASCII, exactly the hiding this rule is about.
+# Line and paragraph separators (Zl U+2028, Zp U+2029) are line breaks: refused in
+# single-line fields, turned into newlines in multi-line text.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+_ZWJ = "\u200d"
+_EMOJI_CN = range(0x1F000, 0x1FB00)
+_EMOJI_NEIGHBOURS = frozenset({"So", "Sk", "Mn"})  # pictographs, skin tones, U+FE0F
+
+
+def _emoji_joiner(value: str, index: int) -> bool:
+    """Whether the ZWJ at ``index`` joins two emoji (a ZWJ sequence)."""
+    if index == 0 or index + 1 >= len(value):
+        return False
+    before, after = value[index - 1], value[index + 1]
+    return (
+        unicodedata.category(before) in _EMOJI_NEIGHBOURS
+        and unicodedata.category(after) == "So"
+        and ord(before) > 0x7F
+    )
+
+
+def invisible_at(value: str, *, multiline: bool) -> int | None:
+    """The index of the first character refused in free text, or None if all are fine."""
+    if value.isprintable():  # fast path: no Cc, Cf, Cs, Co, Cn, Zl, Zp (nor Zs but space)
+        return None
+    for index, char in enumerate(value):
+        category = unicodedata.category(char)
+        if category in _REFUSED_CATEGORIES:
+            if char in _ALLOWED_CONTROLS and (multiline or char == "\t"):
+                continue
+            if char == _ZWJ and _emoji_joiner(value, index):
+                continue
+            if category == "Cn" and ord(char) in _EMOJI_CN:
+                continue
+            return index
+        if category in ("Zl", "Zp") and not multiline:
+            return index
+    return None
 
 
 def _clean(value: str, *, multiline: bool) -> str:
     value = value.strip()
-    if _CONTROL.search(value) or (not multiline and ("\n" in value or "\r" in value)):
+    if invisible_at(value, multiline=multiline) is not None:
         raise PydanticCustomError("control_characters", "control characters are not allowed")
     if _MARKUP.search(value):
         raise PydanticCustomError("markup", "HTML markup is not allowed")
@@ -52,17 +103,20 @@ def _line(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    return _clean(value, multiline=True).replace("\r\n", "\n")
+    value = _clean(value, multiline=True).replace("\r\n", "\n")
+    return value.replace("\u2028", "\n").replace("\u2029", "\n\n")
 
 
 def _phone(value: str) -> str:
-    if not _PHONE.match(value):
+    value = unicodedata.normalize("NFKC", value)  # fullwidth digits from a Chinese IME
+    if not _PHONE.fullmatch(value):
         raise PydanticCustomError("invalid_phone", "malformed phone number")
     return value
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
+    value = unicodedata.normalize("NFKC", value)  # ＠ and fullwidth letters
+    if not _EMAIL.fullmatch(value):
         raise PydanticCustomError("invalid_email", "malformed email address")
     return value
 
@@ -143,7 +197,7 @@ def _known_region(value: str, info: ValidationInfo) -> str:
 
 # a configured region's code (GB/T 2260); membership is checked against the office
 # configuration passed in the validation context
-RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$"), AfterValidator(_known_region)]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$"), AfterValidator(_known_region)]
 
 
 class ReportSubmission(_Strict):

@@ -38,7 +38,7 @@ class OfficeInfo(_Frozen):
 
 class SiteInfo(_Frozen):
     # an https URL ending in "/" (pydantic's HttpUrl would cost the cold start ~40 ms)
-    public_url: str = Field(pattern=r"^https?://[A-Za-z0-9.-]+(:\d+)?(/[^\s?#]*)?/$")
+    public_url: str = Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s?#]*)?/$")
     report_path: str = "report/"
     status_path: str = "status/"
 
@@ -60,7 +60,7 @@ class Channel(_Frozen):
 
 
 class Region(_Frozen):
-    code: str = Field(pattern=r"^\d{6}$")
+    code: str = Field(pattern=r"^[0-9]{6}$")
     name: str
     name_en: str
     level: RegionLevel
@@ -78,7 +78,7 @@ class Industry(_Frozen):
 class Unit(_Frozen):
     """An office that receives sealed reports; keys are base64 X25519 public keys."""
 
-    code: str = Field(pattern=r"^\d{6}$")
+    code: str = Field(pattern=r"^[0-9]{6}$")
     name: str
     name_en: str
     content_key: str = ""

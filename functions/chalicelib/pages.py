@@ -4,7 +4,9 @@ function answers plain form posts with.
 The site embeds ``report_form_html`` and ``status_form_html`` at build time (a MkDocs
 hook), and the function re-renders the very same markup with the reporter's values and
 the errors to fix, so there is one form, not two copies that drift. Everything
-interpolated is escaped; pages load nothing from elsewhere.
+interpolated is escaped; pages load nothing from elsewhere. Every page is text that
+encodes as UTF-8: a lone surrogate (which no input path should let through) is
+replaced, so a page can always be sent.
 """
 
 from __future__ import annotations
@@ -92,6 +94,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "text": ("补充内容", "What would you like to add?"),
     "supplement_submit": ("提交补充材料", "Send"),
     "supplement_received": ("补充材料已收到。", "Your additional information has been received."),
+    "files_not_kept": (
+        "您选择的文件未保存，请重新选择。",
+        "Your files were not kept; choose them again.",
+    ),
 }
 
 
@@ -332,7 +338,7 @@ def _page(office: OfficeConfig, lang: Lang, title: str, body: str) -> str:
     home = "/" if lang == "zh" else "/en/"
     platform = office.office.platform_name if lang == "zh" else office.office.platform_name_en
     html_lang = "zh-CN" if lang == "zh" else "en"
-    return (
+    page = (
         f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="robots" content="noindex">'
@@ -342,6 +348,21 @@ def _page(office: OfficeConfig, lang: Lang, title: str, body: str) -> str:
         f'<p class="noprint"><a href="{home}">{escape(t("back", lang))}</a></p></main>'
         "</body></html>"
     )
+    return sendable(page)
+
+
+def sendable(text: str) -> str:
+    """``text`` as it can be encoded in UTF-8: lone surrogates become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def _files_notice(lang: Lang) -> str:
+    """Without JavaScript a browser cannot keep chosen files across a page: say so."""
+    return f'<p class="warning" role="alert">{escape(t("files_not_kept", lang))}</p>'
 
 
 def receipt_page(office: OfficeConfig, lang: Lang, receipt: ReceiptResponse) -> str:
@@ -379,8 +400,10 @@ def report_error_page(
     values: Mapping[str, str],
     errors: Mapping[str, str],
     summary: list[str],
+    files_lost: bool = False,
 ) -> str:
-    body = _error_summary(lang, summary) + report_form_html(office, lang, values, errors)
+    body = _error_summary(lang, summary) + (_files_notice(lang) if files_lost else "")
+    body += report_form_html(office, lang, values, errors)
     return _page(office, lang, t("error_title", lang), body)
 
 
@@ -425,6 +448,7 @@ def status_page(
     receipt: str | None = None,
     notice: str | None = None,
     errors: Mapping[str, str] | None = None,
+    files_lost: bool = False,
 ) -> str:
     rows = [
         ("report_number", result.report_number),
@@ -448,6 +472,7 @@ def status_page(
         body = f'<p role="status"><strong>{escape(notice)}</strong></p>' + body
     if receipt:
         body += f"<h2>{escape(t('supplement_title', lang))}</h2>"
+        body += _files_notice(lang) if files_lost else ""
         body += supplement_form_html(lang, receipt, errors)
     return _page(office, lang, t("status_title", lang), body)
 

@@ -5,13 +5,17 @@ reporter may say it on the phone. The *secret* (16 Crockford base-32 characters,
 proves the receipt holder; only a keyed hash of number+secret is stored, so a stolen
 database does not give anyone a working receipt. Printed for people as six groups of
 four (``1234-5678-ABCD-EFGH-JKMN-PQRS``); read back forgivingly (case, spaces, dashes,
-and the letters O/I/L typed for 0/1/1 are accepted).
+and the letters O/I/L typed for 0/1/1 are accepted). Text typed with a Chinese input
+method often comes out in fullwidth forms (``１２３４－ＡＢＣＤ``); it is NFKC-normalised
+to ASCII first. Whatever is still not ASCII digits and Crockford letters afterwards is
+malformed: ``\\d`` would match every script's digits, which could then not be hashed.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from . import crypto
@@ -23,7 +27,10 @@ SECRET_BITS = SECRET_CHARS * 5
 _HASH_PURPOSE = b"receipt"
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 _STRIP = re.compile(r"[\s\-_.·]+")
-_SHAPE = re.compile(rf"^\d{{{NUMBER_DIGITS}}}[{ALPHABET}]{{{SECRET_CHARS}}}$")
+# ASCII only: [0-9], never \d (which matches Arabic-Indic, Devanagari ... digits too)
+_SHAPE = re.compile(rf"[0-9]{{{NUMBER_DIGITS}}}[{ALPHABET}]{{{SECRET_CHARS}}}", re.ASCII)
+# a receipt with generous separators is well under this; longer text is not a receipt
+MAX_TEXT = 128
 
 
 class MalformedReceipt(ValueError):
@@ -44,8 +51,11 @@ class Receipt:
 
     @classmethod
     def parse(cls, text: str) -> Receipt:
-        compact = _STRIP.sub("", text).upper().translate(_CONFUSABLE)
-        if not _SHAPE.match(compact):
+        if len(text) > MAX_TEXT:
+            raise MalformedReceipt("receipt text too long")
+        compact = _STRIP.sub("", unicodedata.normalize("NFKC", text))
+        compact = compact.upper().translate(_CONFUSABLE)
+        if not compact.isascii() or not _SHAPE.fullmatch(compact):
             raise MalformedReceipt("receipt has the wrong shape")
         return cls(number=compact[:NUMBER_DIGITS], secret=compact[NUMBER_DIGITS:])
 

@@ -73,7 +73,7 @@ CaseField = Literal[
 ]
 
 _NAME = r"^[a-z0-9][a-z0-9-]{0,63}$"
-_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
+_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 YuanAmount = Annotated[int, Field(ge=0, le=MAX_RULE_AMOUNT_YUAN)]
 

@@ -29,7 +29,11 @@ PLACE_KINDS = {
     "r": "region",
 }
 KIND_LETTER = {kind: letter for letter, kind in PLACE_KINDS.items()}
-_SLUG = re.compile(r"^(?P<region>\d{6})-(?P<place>[a-z][a-z0-9-]{0,40})$")
+# ASCII only ([0-9], not \d, which matches every script's digits) and matched whole
+# (fullmatch: ``$`` would also accept a trailing newline)
+_SLUG = re.compile(r"(?P<region>[0-9]{6})-(?P<place>[a-z][a-z0-9-]{0,40})", re.ASCII)
+_MAC = re.compile(r"[A-Za-z0-9_-]{8,16}", re.ASCII)
+MAX_TAG = 80
 _PURPOSE = b"poster-tag"
 MAC_BYTES = 8
 
@@ -58,16 +62,22 @@ def make_slug(region: str, kind: str, serial: int) -> str:
 
 
 def sign(slug: str, key: bytes) -> str:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise ValueError("malformed tag slug")
     return f"{slug}.{_mac(key, slug)}"
 
 
 def verify(tag: str, key: bytes) -> TagInfo | None:
-    """The tag's place if its MAC is genuine, else None (forged, altered or malformed)."""
+    """The tag's place if its MAC is genuine, else None (forged, altered or malformed).
+
+    Any text may arrive here (a hidden field, a Referer, a JSON body): only ASCII of the
+    tag's exact shape ever reaches the MAC, so no input can fail to encode.
+    """
+    if len(tag) > MAX_TAG:
+        return None
     slug, _, mac = tag.partition(".")
-    match = _SLUG.match(slug)
-    if match is None or not mac:
+    match = _SLUG.fullmatch(slug)
+    if match is None or _MAC.fullmatch(mac) is None:
         return None
     if not crypto.equal(_mac(key, slug).encode("ascii"), mac.encode("ascii")):
         return None

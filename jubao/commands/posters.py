@@ -27,27 +27,47 @@ def register(sub: Any) -> None:
     posters_sub = parser.add_subparsers(dest="posters_command", required=True)
 
     build = posters_sub.add_parser("build", help="one poster per CSV row, plus an index sheet")
-    build.add_argument("--places", type=Path, required=True,
-                       help="CSV with header name,region,kind[,contact][,people]")
+    build.add_argument(
+        "--places",
+        type=Path,
+        required=True,
+        help="CSV with header name,region,kind[,contact][,people]",
+    )
     build.add_argument("--out", type=Path, required=True, help="output directory")
     build.add_argument("--lang", choices=["zh", "en"], default="zh")
     build.add_argument("--size", choices=["a4", "a3"], default="a4")
-    build.add_argument("--registry", type=Path, default=None,
-                       help="tag serial registry (default: <data dir>/posters/registry.json)")
+    build.add_argument(
+        "--registry",
+        type=Path,
+        default=None,
+        help="tag serial registry (default: <data dir>/posters/registry.json)",
+    )
     build.add_argument("--jobs", type=int, default=None, help="worker processes (default 2)")
-    build.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bar (default: when stderr is a terminal)")
-    build.add_argument("--combined", action="store_true",
-                       help="also write all-posters.pdf, one file for a print shop")
+    build.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar (default: when stderr is a terminal)",
+    )
+    build.add_argument(
+        "--combined",
+        action="store_true",
+        help="also write all-posters.pdf, one file for a print shop",
+    )
     _common(build)
     build.set_defaults(func=_build)
 
-    defaults = posters_sub.add_parser("defaults",
-                                      help="posters for the province and each city, brochures")
+    defaults = posters_sub.add_parser(
+        "defaults", help="posters for the province and each city, brochures"
+    )
     defaults.add_argument("--out", type=Path, required=True, help="output directory")
     defaults.add_argument("--jobs", type=int, default=None, help="worker processes (default 2)")
-    defaults.add_argument("--previews", action=argparse.BooleanOptionalAction, default=True,
-                          help="PNG previews with pdftoppm (poppler-utils)")
+    defaults.add_argument(
+        "--previews",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="PNG previews with pdftoppm (poppler-utils)",
+    )
     _common(defaults)
     defaults.set_defaults(func=_defaults)
 
@@ -57,12 +77,23 @@ def register(sub: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--office", type=Path, default=None,
-                        help="office configuration TOML (default: JUBAO_OFFICE_CONFIG or Anhui)")
-    parser.add_argument("--tag-key-file", type=Path, default=None,
-                        help="base64 poster-tag key (default: JUBAO_TAG_KEY or data/keys/tag.key)")
-    parser.add_argument("--dev-keys", action="store_true",
-                        help="create development keys under the data directory if missing")
+    parser.add_argument(
+        "--office",
+        type=Path,
+        default=None,
+        help="office configuration TOML (default: JUBAO_OFFICE_CONFIG or Anhui)",
+    )
+    parser.add_argument(
+        "--tag-key-file",
+        type=Path,
+        default=None,
+        help="base64 poster-tag key (default: JUBAO_TAG_KEY or data/keys/tag.key)",
+    )
+    parser.add_argument(
+        "--dev-keys",
+        action="store_true",
+        help="create development keys under the data directory if missing",
+    )
 
 
 def _office(args: argparse.Namespace) -> OfficeConfig:
@@ -106,23 +137,37 @@ def _build(args: argparse.Namespace) -> int:
         office = _office(args)
         key = _tag_key(args, office)
         registry_path = args.registry or (
-            settings_module.get_settings().data_dir / "posters" / "registry.json")
+            settings_module.get_settings().data_dir / "posters" / "registry.json"
+        )
         registry = Registry(registry_path, office.office.code)
         result = build_batch(
-            args.places, args.out, office, load_content(office), key, registry,
-            lang=args.lang, size=args.size, processes=args.jobs, progress=args.progress,
-            write_index=write_index_sheet, combined=args.combined,
+            args.places,
+            args.out,
+            office,
+            load_content(office),
+            key,
+            registry,
+            lang=args.lang,
+            size=args.size,
+            processes=args.jobs,
+            progress=args.progress,
+            write_index=write_index_sheet,
+            combined=args.combined,
         )
     except (PlacesFileError, RegistryError, TagKeyError, settings_module.SettingsError) as exc:
         return _fatal(str(exc))
     for error in result.errors:
         print(str(error), file=sys.stderr)
-    print(f"海报 {len(result.made)} 张 / {len(result.made)} posters → {args.out}/posters/ "
-          f"({result.seconds:.1f} s); 清单 / index: {args.out}/index.pdf, {args.out}/index.csv; "
-          f"登记 / registry: {registry.path} (+{registry.new_entries})")
+    print(
+        f"海报 {len(result.made)} 张 / {len(result.made)} posters → {args.out}/posters/ "
+        f"({result.seconds:.1f} s); 清单 / index: {args.out}/index.pdf, {args.out}/index.csv; "
+        f"登记 / registry: {registry.path} (+{registry.new_entries})"
+    )
     if result.errors:
-        print(f"{len(result.errors)} 行未生成 / rows not made (see above and index.pdf)",
-              file=sys.stderr)
+        print(
+            f"{len(result.errors)} 行未生成 / rows not made (see above and index.pdf)",
+            file=sys.stderr,
+        )
         return EXIT_ROWS_FAILED
     return EXIT_OK
 
@@ -139,13 +184,16 @@ def _defaults(args: argparse.Namespace) -> int:
     try:
         office = _office(args)
         key = _tag_key(args, office)
-        manifest = build_defaults(args.out, office, load_content(office), key,
-                                  processes=args.jobs, previews=args.previews)
+        manifest = build_defaults(
+            args.out, office, load_content(office), key, processes=args.jobs, previews=args.previews
+        )
     except (TagKeyError, PreviewUnavailable, settings_module.SettingsError) as exc:
         return _fatal(str(exc))
-    print(f"默认海报 {len(manifest.posters)} 张、画册 {len(manifest.brochures)} 份 / "
-          f"{len(manifest.posters)} posters, {len(manifest.brochures)} brochures → "
-          f"{args.out}/{MANIFEST} ({time.perf_counter() - started:.1f} s)")
+    print(
+        f"默认海报 {len(manifest.posters)} 张、画册 {len(manifest.brochures)} 份 / "
+        f"{len(manifest.posters)} posters, {len(manifest.brochures)} brochures → "
+        f"{args.out}/{MANIFEST} ({time.perf_counter() - started:.1f} s)"
+    )
     return EXIT_OK
 
 
@@ -154,6 +202,5 @@ def _content(args: argparse.Namespace) -> int:
 
     office = load_office(args.office) if args.office else settings_module.get_office()
     content = load_content(office)
-    print(json.dumps(content.model_dump(mode="json", by_alias=True), ensure_ascii=False,
-                     indent=1))
+    print(json.dumps(content.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1))
     return EXIT_OK

@@ -7,12 +7,13 @@ import contextlib
 import os
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("serve", help="serve the site and the API locally / 本地运行")
+    parser = sub.add_parser("serve", help="serve the site and the API / 运行网站和举报接口")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument(
@@ -27,6 +28,21 @@ def register(sub: Any) -> None:
         type=int,
         default=1,
         help="processes sharing the port (SQLite serialises their writes)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=8, help="worker threads per process (default 8)"
+    )
+    parser.add_argument(
+        "--connection-limit",
+        type=int,
+        default=1000,
+        help="open connections per process; beyond it the slowest are shed (default 1000)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=20.0,
+        help="seconds a client has to send its request line and headers (default 20)",
     )
     parser.set_defaults(func=_run)
 
@@ -58,51 +74,76 @@ def prepare(data_dir: Path) -> str:
     return message
 
 
+def _purge(now: datetime) -> int:
+    from chalicelib import api
+
+    return api.services().intake.store.purge_uploads(now)
+
+
 def _run(args: argparse.Namespace) -> int:
-    functions = Path(__file__).resolve().parents[2] / "functions"
-    if str(functions) not in sys.path:
-        sys.path.insert(0, str(functions))
+    from jubao import quietlog
+
+    quietlog.install()
     message = prepare(args.data_dir)
     if message:
         print(message, flush=True)
-    if not (args.site_dir / "index.html").exists():
+    site_dir: Path | None = args.site_dir
+    if site_dir is None or not (site_dir / "index.html").exists():
         print(
             f"warning: no built site in {args.site_dir} (run `make site`); serving the API only",
             file=sys.stderr,
         )
-    from jubao.serve import make_server
+        site_dir = None
 
-    server = make_server(args.host, args.port, args.site_dir)
-    print(
-        f"jubao: site and API on http://{args.host}:{server.server_port}/ "
-        f"(store: {args.data_dir / 'jubao.sqlite3'})",
-        flush=True,
+    from chalicelib.settings import get_settings
+
+    from jubao.serve import ServerLimits, bind, fork_worker, make_server, serve
+
+    settings = get_settings()
+    limits = ServerLimits(
+        threads=args.threads,
+        connection_limit=args.connection_limit,
+        header_timeout=args.header_timeout,
+        # the largest form with files, with room for the multipart framing
+        max_body_bytes=settings.max_body_bytes
+        + settings.max_attachments * settings.max_attachment_bytes
+        + 1024 * 1024,
     )
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(
+            f"jubao: 无法监听 {args.host}:{args.port}（{exc.strerror}）/ "
+            f"cannot listen on {args.host}:{args.port} ({exc.strerror})",
+            file=sys.stderr,
+        )
+        return 1
+    port = sock.getsockname()[1]
     children: list[int] = []
     for _ in range(args.workers - 1):
-        pid = _fork()
+        pid = fork_worker()
         if pid == 0:  # a worker: serve, own no children
             children = []
             break
         children.append(pid)
+    is_parent = bool(children) or args.workers == 1
+    server = make_server(sock, site_dir, limits)
+    if is_parent:
+        print(
+            f"jubao: site and API on http://{args.host}:{port}/ "
+            f"(store: {args.data_dir / 'jubao.sqlite3'})",
+            flush=True,
+        )
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        serve(server, limits, purge=_purge if is_parent else None)
     finally:
-        server.server_close()
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        from chalicelib import api
+
+        api.reset()  # closes the store's connections
     return 0
-
-
-def _fork() -> int:
-    """A worker process serving the same socket; it dies with its parent."""
-    pid = os.fork()
-    if pid == 0:
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: a killed parent takes its workers along
-    return pid

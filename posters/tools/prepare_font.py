@@ -111,8 +111,10 @@ def _cff_to_glyf(font: TTFont, max_err: float = 1.0) -> None:
         ("maxInstructionDefs", 0),
         ("maxStackElements", 0),
         ("maxSizeOfInstructions", 0),
-        ("maxComponentElements", max((len(g.components) if hasattr(g, "components") else 0)
-                                     for g in glyphs.values())),
+        (
+            "maxComponentElements",
+            max((len(g.components) if hasattr(g, "components") else 0) for g in glyphs.values()),
+        ),
     ):
         setattr(maxp, attr, value)
     font["head"].indexToLocFormat = 0
@@ -177,8 +179,10 @@ def convert(source: Path, weight: str, out_dir: Path) -> Path:
     font.save(target)
     write_licence(font, out_dir)
     size_mb = target.stat().st_size / 1e6
-    print(f"{target}: {len(font.getGlyphOrder())} glyphs, {size_mb:.2f} MB, "
-          f"{time.monotonic() - started:.0f} s")
+    print(
+        f"{target}: {len(font.getGlyphOrder())} glyphs, {size_mb:.2f} MB, "
+        f"{time.monotonic() - started:.0f} s"
+    )
     return target
 
 

@@ -7,6 +7,10 @@ What happens at build time, and why here:
 * ``on_page_markdown``: ``{{ fact }}`` placeholders in the pages become configured facts.
 * ``on_page_content``: ``<!-- jubao:NAME -->`` markers become HTML blocks (channels,
   process diagram, the core's report form, the quiz, the reward rules, the posters).
+* ``on_post_page`` / ``on_post_template``: every executable inline ``<script>`` (Material
+  writes a few) moves into a file of the built site, so the pages run under the
+  policy's ``script-src 'self'`` (``jubao_site.inline_scripts``); the build stops on
+  inline event handlers and ``javascript:`` URLs.
 * ``on_post_build``: ``assets/reward-rules.json`` (from ``chalicelib.rewards``),
   ``assets/quiz.json`` and the poster files are written into the built site.
 
@@ -22,6 +26,7 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
@@ -35,7 +40,15 @@ for extra_path in (REPO_ROOT / "functions", HOOKS_DIR):
     if str(extra_path) not in sys.path:
         sys.path.insert(0, str(extra_path))
 
-from jubao_site import blocks, facts, forms, posters, quiz, rewards  # noqa: E402
+from jubao_site import (  # noqa: E402
+    blocks,
+    facts,
+    forms,
+    inline_scripts,
+    posters,
+    quiz,
+    rewards,
+)
 
 log = logging.getLogger("mkdocs.hooks.jubao")
 
@@ -116,6 +129,30 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         return str(renderers[name]())
 
     return blocks.MARKER.sub(replace, html)
+
+
+def _without_inline_scripts(html: str, base_url: str, where: str, config: MkDocsConfig) -> str:
+    try:
+        output, files = inline_scripts.externalize(html, base_url)
+        inline_scripts.write(Path(config["site_dir"]), files)
+    except inline_scripts.UnsafeMarkup as exc:
+        raise SystemExit(f"{where}: code that would run inline: {exc}") from exc
+    return output
+
+
+@event_priority(-200)  # last: after every plugin that may still change the page
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    base_url = get_relative_url(".", page.url)
+    return _without_inline_scripts(output, base_url, page.file.src_uri, config)
+
+
+@event_priority(-200)
+def on_post_template(output_content: str, template_name: str, config: MkDocsConfig) -> str:
+    if not template_name.endswith(".html"):
+        return output_content  # sitemap.xml
+    # the 404 page is served at any path, so MkDocs links it from the site's root path
+    base_url = urlsplit(config["site_url"] or "/").path
+    return _without_inline_scripts(output_content, base_url, template_name, config)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

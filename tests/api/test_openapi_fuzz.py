@@ -3,10 +3,12 @@ every answer is one the document declares, in the declared shape."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
+
+from tests.conftest import venv_tool
 
 CHECKS = ",".join(
     [
@@ -20,8 +22,8 @@ CHECKS = ",".join(
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_error_or_undocumented_answer(live_server):
-    st = shutil.which("st") or shutil.which("schemathesis")
-    if st is None:
+    st = venv_tool("st")
+    if not Path(st).exists():
         pytest.fail("schemathesis is a dev dependency: run `make setup`")
     result = subprocess.run(
         [

@@ -3,19 +3,33 @@
 Playwright drives /usr/bin/chromium (never a downloaded browser). Every request a page
 makes to anything but the local server is blocked and recorded, so a test fails if the
 site tries to reach a CDN, a font service or a tracker.
+
+Every page runs under the one security-header policy (``chalicelib.http_policy``): as the
+server sends it, or, if the server does not send a Content-Security-Policy, added to each
+answer by the route that guards the context. A violation of the policy (recorded by an
+init script from ``securitypolicyviolation`` events, and from the console of pages and
+their workers) fails the test that caused it.
+
+Contexts prefer reduced motion, which turns off Material's CSS transitions: a check that
+reads colours or positions (axe, screenshots) must never catch an element mid-transition
+(the back-to-top button and the header title fade in as the page scrolls).
 """
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from chalicelib import http_policy
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Page,
     Playwright,
     Route,
@@ -28,8 +42,13 @@ from tests.site.sitebuild import ROOT, build_site
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 780}
@@ -41,6 +60,7 @@ class Site:
     url: str
     server: LiveServer
     site_dir: Path
+    server_sends_policy: bool = False
     foreign_requests: list[str] = field(default_factory=list)
 
     @property
@@ -58,7 +78,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         site_dir=build.site,
         env={"JUBAO_SUBMIT_RATE_PER_MINUTE": "100000", "JUBAO_STATUS_RATE_PER_MINUTE": "100000"},
     )
-    yield Site(server.url, server, build.site)
+    with urllib.request.urlopen(f"{server.url}/", timeout=30) as answer:
+        sends_policy = answer.headers.get("Content-Security-Policy") is not None
+    yield Site(server.url, server, build.site, server_sends_policy=sends_policy)
     server.stop()
 
 
@@ -82,27 +104,82 @@ ContextFactory = Callable[..., BrowserContext]
 expect.set_options(timeout=20_000)
 
 
+# runs in every document before its own scripts; the binding outlives navigations
+RECORD_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__jubaoCspViolation([e.effectiveDirective, e.blockedURI,
+    `${e.sourceFile}:${e.lineNumber}`, e.sample].join(" "));
+}, true);
+"""
+CSP_WORDS = ("Content Security Policy", "Content-Security-Policy")
+
+
+def with_policy(route: Route) -> None:
+    """Answer with the server's response plus the policy's headers for its kind."""
+    response = route.fetch(max_redirects=0)  # a redirect goes to the browser as it is
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-length", "content-encoding")
+    }
+    kind = http_policy.kind_for(
+        urlsplit(route.request.url).path, response.headers.get("content-type", "")
+    )
+    headers.update({k.lower(): v for k, v in http_policy.headers_for(kind).items()})
+    route.fulfill(response=response, headers=headers)
+
+
 @pytest.fixture
-def new_context(browser: Browser, site: Site) -> Iterator[ContextFactory]:
-    """Contexts that may only talk to the local server; closed after the test."""
+def csp_violations() -> list[str]:
+    """Policy violations seen in this test's contexts (the test fails if any remain)."""
+    return []
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, site: Site, csp_violations: list[str]
+) -> Iterator[ContextFactory]:
+    """Contexts under the site's policy that may only talk to the local server."""
     contexts: list[BrowserContext] = []
 
     def make(**options: Any) -> BrowserContext:
         options.setdefault("viewport", PHONE)
         options.setdefault("locale", "zh-CN")
+        options.setdefault("reduced_motion", "reduce")  # no CSS transitions (Material)
         context = browser.new_context(**options)
         # CI shares 2 cores between this browser, the server and another test worker
         context.set_default_timeout(30_000)
 
         def guard(route: Route) -> None:
             url = route.request.url
-            if url.startswith(site.url + "/") or url.startswith("data:"):
+            if url.startswith("data:"):
                 route.continue_()
-            else:
+            elif not url.startswith(site.url + "/"):
                 site.foreign_requests.append(url)
                 route.abort()
+            elif site.server_sends_policy:
+                route.continue_()
+            else:
+                with_policy(route)
 
+        def console(where: str) -> Callable[[ConsoleMessage], None]:
+            def record(message: ConsoleMessage) -> None:
+                if any(word in message.text for word in CSP_WORDS):
+                    csp_violations.append(f"{where}: {message.text}")
+
+            return record
+
+        def watch_page(p: Page) -> None:
+            p.on("console", console("page"))
+            p.on("worker", lambda w: w.on("console", console(f"worker {w.url}")))
+
+        # marked on the object: test modules import this file under another module name
+        # than pytest does, so module-level state here would exist twice
+        context.jubao_scripts = options.get("java_script_enabled") is not False  # type: ignore[attr-defined]
         context.route("**/*", guard)
+        context.expose_function("__jubaoCspViolation", lambda text: csp_violations.append(text))
+        context.add_init_script(RECORD_VIOLATIONS)
+        context.on("page", watch_page)
         contexts.append(context)
         return context
 
@@ -110,6 +187,7 @@ def new_context(browser: Browser, site: Site) -> Iterator[ContextFactory]:
     for context in contexts:
         context.close()
     assert not site.foreign_requests, f"requests left the site: {site.foreign_requests}"
+    assert not csp_violations, "policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture
@@ -122,9 +200,37 @@ def page(new_context: ContextFactory) -> Page:
     return p
 
 
+# resolves once every finite animation or transition has finished and two frames have
+# been drawn, so scroll handlers (Material's header and back-to-top button) have run
+SETTLE = """async () => {
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  for (let round = 0; round < 20; round++) {
+    await frame();
+    await frame();
+    const running = document.getAnimations().filter((a) => a.playState === "running" &&
+      a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+    if (running.length === 0) return;
+    await Promise.all(running.map((a) => a.finished.catch(() => null)));
+  }
+  throw new Error("the page kept starting animations");
+}"""
+
+
+def settle(page: Page) -> None:
+    """Wait until the page is still: no transition or animation under way.
+
+    Pages with JavaScript off never run animation-frame callbacks, so SETTLE would wait
+    forever (page.evaluate has no timeout); with reduced motion and no scripts nothing on
+    them moves, so there is nothing to wait for.
+    """
+    if getattr(page.context, "jubao_scripts", True):
+        page.evaluate(SETTLE)
+
+
 def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.evaluate("window.scrollTo(0, 0)")  # a sticky header would be drawn mid-page
+    settle(page)
     page.screenshot(path=str(path), full_page=True)
     return path

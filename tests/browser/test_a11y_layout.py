@@ -2,7 +2,9 @@
 draw; phone-width layout; screenshots of the main pages at phone and desktop width.
 
 axe-core comes from the PyPI package axe-playwright-python (its bundled axe.min.js),
-injected into the page: nothing is fetched from a CDN.
+injected into the page: nothing is fetched from a CDN. axe reads computed colours, so it
+runs only on a still page: contexts prefer reduced motion (no CSS transitions) and
+``settle`` waits for what still moves; a button caught mid-fade has a contrast of its own.
 """
 
 from __future__ import annotations
@@ -13,25 +15,42 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, ContextFactory, Site, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, ContextFactory, Site, screenshot, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
-PAGES = ["", "report/", "status/", "channels/", "scope/", "process/", "rewards/",
-         "confidentiality/", "quiz/", "posters/", "policies/", "faq/"]
+PAGES = [
+    "",
+    "report/",
+    "status/",
+    "channels/",
+    "scope/",
+    "process/",
+    "rewards/",
+    "confidentiality/",
+    "quiz/",
+    "posters/",
+    "policies/",
+    "faq/",
+]
 ALL_PAGES = PAGES + [f"en/{p}" for p in PAGES]
-WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-              "resultTypes": ["violations"]}
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 
 def axe_violations(page: Page) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SCRIPT)
+    settle(page)
     result: dict[str, Any] = page.evaluate("opts => axe.run(document, opts)", WCAG_21_AA)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} -> "
-        + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                    for n in v["nodes"][:5])
+        + "; ".join(
+            n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+            for n in v["nodes"][:5]
+        )
         for v in result["violations"]
     ]
 
@@ -88,8 +107,9 @@ def test_axe_on_the_states_scripts_draw(site: Site, page: Page) -> None:
     assert axe_violations(page) == []
 
 
-def test_no_javascript_answer_pages_are_accessible(site: Site, page: Page,
-                                                  new_context: ContextFactory) -> None:
+def test_no_javascript_answer_pages_are_accessible(
+    site: Site, page: Page, new_context: ContextFactory
+) -> None:
     """The function's HTML answers (receipt, errors, status), checked by axe.
 
     Scripts cannot run in a page with JavaScript disabled (axe included), so each answer
@@ -120,13 +140,28 @@ def test_no_javascript_answer_pages_are_accessible(site: Site, page: Page,
         assert axe_violations(page) == []
 
 
-MAIN = ["", "report/", "status/", "channels/", "scope/", "process/", "rewards/",
-        "confidentiality/", "quiz/", "posters/", "faq/", "en/", "en/report/", "en/process/"]
+MAIN = [
+    "",
+    "report/",
+    "status/",
+    "channels/",
+    "scope/",
+    "process/",
+    "rewards/",
+    "confidentiality/",
+    "quiz/",
+    "posters/",
+    "faq/",
+    "en/",
+    "en/report/",
+    "en/process/",
+]
 
 
 @pytest.mark.parametrize("path", MAIN)
-def test_screenshots_at_phone_and_desktop_width(site: Site, new_context: ContextFactory,
-                                                path: str) -> None:
+def test_screenshots_at_phone_and_desktop_width(
+    site: Site, new_context: ContextFactory, path: str
+) -> None:
     name = path.strip("/").replace("/", "-") or "home"
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page = new_context(viewport=viewport).new_page()

@@ -14,8 +14,13 @@ from tests.browser.conftest import Site, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 BASE: dict[str, Any] = {
-    "verified": True, "real_name": True, "has_contact": True, "reporter_is_employee": False,
-    "already_handled_by_regulator": False, "report_order": 1, "joint_reporters": 1,
+    "verified": True,
+    "real_name": True,
+    "has_contact": True,
+    "reporter_is_employee": False,
+    "already_handled_by_regulator": False,
+    "report_order": 1,
+    "joint_reporters": 1,
 }
 CASES: list[tuple[str | None, dict[str, Any]]] = [
     (None, {"kind": "hazard", "fine_total_yuan": "100000"}),
@@ -23,13 +28,17 @@ CASES: list[tuple[str | None, dict[str, Any]]] = [
     (None, {"kind": "hazard", "fine_total_yuan": "5000000"}),
     (None, {"kind": "hazard", "fine_total_yuan": "33333.33", "joint_reporters": 3}),
     (None, {"kind": "concealed_accident", "accident_grade": "larger", "concealed_deaths": 4}),
-    (None, {"kind": "hazard", "fine_total_yuan": "80000", "real_name": False,
-            "has_contact": False}),
+    (
+        None,
+        {"kind": "hazard", "fine_total_yuan": "80000", "real_name": False, "has_contact": False},
+    ),
     (None, {"kind": "violation", "fine_total_yuan": "80000", "report_order": 2}),
     ("anhui-2017", {"kind": "hazard", "accident_grade": "especially_major"}),
     ("anhui-2017", {"kind": "hazard", "accident_grade": "major"}),
-    ("national-2018-employee-uplift-20", {"kind": "violation", "fine_total_yuan": "200000",
-                                          "reporter_is_employee": True}),
+    (
+        "national-2018-employee-uplift-20",
+        {"kind": "violation", "fine_total_yuan": "200000", "reporter_is_employee": True},
+    ),
 ]
 
 
@@ -38,8 +47,7 @@ def fill_case(page: Page, rule_set: str | None, case: dict[str, Any]) -> None:
     if rule_set:
         form.locator("#c-rule_set").select_option(rule_set)
     form.locator(f'input[name="kind"][value="{case["kind"]}"]').check()
-    for name in ("verified", "has_contact", "reporter_is_employee",
-                 "already_handled_by_regulator"):
+    for name in ("verified", "has_contact", "reporter_is_employee", "already_handled_by_regulator"):
         form.locator(f"#c-{name}").set_checked(bool(case[name]))
     form.locator(f'input[name="real_name"][value="{1 if case["real_name"] else 0}"]').check()
     form.locator("#c-report_order").fill(str(case["report_order"]))
@@ -54,8 +62,9 @@ def fill_case(page: Page, rule_set: str | None, case: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("rule_set", "facts"), CASES)
-def test_calculator_gives_the_rule_answer(site: Site, page: Page, rule_set: str | None,
-                                          facts: dict[str, Any]) -> None:
+def test_calculator_gives_the_rule_answer(
+    site: Site, page: Page, rule_set: str | None, facts: dict[str, Any]
+) -> None:
     case = {**BASE, **facts}
     expected = rewards.evaluate(rewards.RewardCase(**case), rule_set)
     page.goto(f"{site.url}/rewards/")
@@ -73,14 +82,14 @@ def test_calculator_gives_the_rule_answer(site: Site, page: Page, rule_set: str 
         if expected.per_reporter_yuan != expected.reward_yuan:
             expect(result).to_contain_text(f"每人 {expected.per_reporter_yuan:,}")
     else:
-        assert amount == {"not_paid": "不予奖励", "not_determinable": "无法确定金额"}[
-            expected.outcome]
+        assert (
+            amount == {"not_paid": "不予奖励", "not_determinable": "无法确定金额"}[expected.outcome]
+        )
     assert page.errors == []  # type: ignore[attr-defined]
 
 
 def test_calculator_in_english(site: Site, page: Page) -> None:
-    case = {**BASE, "kind": "concealed_accident", "accident_grade": "major",
-            "concealed_deaths": 12}
+    case = {**BASE, "kind": "concealed_accident", "accident_grade": "major", "concealed_deaths": 12}
     expected = rewards.evaluate(rewards.RewardCase(**case))
     page.goto(f"{site.url}/en/rewards/")
     expect(page.locator("#reward-calculator.is-ready")).to_be_attached()
@@ -95,8 +104,12 @@ def test_calculator_in_english(site: Site, page: Page) -> None:
 def test_calculator_explains_an_impossible_case(site: Site, page: Page) -> None:
     page.goto(f"{site.url}/rewards/")
     expect(page.locator("#reward-calculator.is-ready")).to_be_attached()
-    case = {**BASE, "kind": "concealed_accident", "accident_grade": "general",
-            "concealed_deaths": 12}  # 12 deaths cannot be a "general" accident
+    case = {
+        **BASE,
+        "kind": "concealed_accident",
+        "accident_grade": "general",
+        "concealed_deaths": 12,
+    }  # 12 deaths cannot be a "general" accident
     fill_case(page, None, case)
     expect(page.locator("#reward-result")).to_contain_text("无法计算")
 

@@ -61,8 +61,9 @@ def test_report_from_a_poster_with_javascript(site: Site, page: Page) -> None:
     screenshot(page, "report-form-zh-phone")
 
     fill_report(page)
-    page.set_input_files("#f-files", files=[
-        {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo()}])
+    page.set_input_files(
+        "#f-files", files=[{"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": photo()}]
+    )
     page.click("#report-form button[type=submit]")
 
     code = page.locator("#receipt-code")
@@ -128,8 +129,9 @@ def test_report_without_javascript(site: Site, new_context: ContextFactory) -> N
     expect(page.locator("main")).to_contain_text(number)
 
 
-def test_no_javascript_errors_come_back_in_the_same_form(site: Site,
-                                                         new_context: ContextFactory) -> None:
+def test_no_javascript_errors_come_back_in_the_same_form(
+    site: Site, new_context: ContextFactory
+) -> None:
     page = new_context(java_script_enabled=False).new_page()
     page.goto(f"{site.url}/en/report/")
     page.check('input[name="kind"][value="violation"]')
@@ -200,7 +202,8 @@ def test_a_lost_answer_is_retried_without_a_second_report(site: Site, page: Page
 def test_english_report_with_a_poster(site: Site, page: Page) -> None:
     page.goto(f"{site.url}/en/report/?src={genuine_tag(site)}")
     expect(page.locator("#poster-notice")).to_have_text(
-        "This poster was issued by Shushan District, Hefei.")
+        "This poster was issued by Shushan District, Hefei."
+    )
     fill_report(page, name="Zhang San")
     page.click("#report-form button[type=submit]")
     panel = page.locator("#receipt")

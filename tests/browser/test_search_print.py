@@ -12,11 +12,14 @@ from tests.browser.conftest import Site, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
-@pytest.mark.parametrize(("lang", "query", "target"), [
-    ("zh", "回执码", "/status/"),
-    ("zh", "保管人员", "/confidentiality/"),
-    ("en", "custodian", "/en/confidentiality/"),
-])
+@pytest.mark.parametrize(
+    ("lang", "query", "target"),
+    [
+        ("zh", "回执码", "/status/"),
+        ("zh", "保管人员", "/confidentiality/"),
+        ("en", "custodian", "/en/confidentiality/"),
+    ],
+)
 def test_search_finds_pages(site: Site, page: Page, lang: str, query: str, target: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{site.url}/{'' if lang == 'zh' else 'en/'}")
@@ -59,8 +62,13 @@ def test_printed_receipt_shows_the_code_and_not_the_site(site: Site, page: Page)
     page.emulate_media(media="print")
     expect(code).to_be_visible()
     expect(page.locator("#receipt dl")).to_be_visible()
-    for hidden in (".md-header", ".md-sidebar--primary", ".md-footer", "#receipt .jubao-actions",
-                   ".admonition"):
+    for hidden in (
+        ".md-header",
+        ".md-sidebar--primary",
+        ".md-footer",
+        "#receipt .jubao-actions",
+        ".admonition",
+    ):
         expect(page.locator(hidden).first).to_be_hidden()
     screenshot(page, "receipt-print")
 

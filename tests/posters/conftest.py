@@ -60,8 +60,7 @@ def no_fonts_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     )
     env = dict(os.environ, FONTCONFIG_FILE=str(conf))
     if shutil.which("fc-list"):  # Debian package fontconfig; the check is a bonus
-        listed = subprocess.run(["fc-list"], env=env, capture_output=True, text=True,
-                                check=False)
+        listed = subprocess.run(["fc-list"], env=env, capture_output=True, text=True, check=False)
         assert listed.stdout.strip() == "", "the empty fontconfig still lists fonts"
     return env
 

@@ -29,25 +29,39 @@ class Renderer:
         """Rasterise page 1 with poppler, with no system fonts visible."""
         require_tools()
         stem = out.with_suffix("")
-        subprocess.run(["pdftoppm", "-png", "-singlefile", "-r", str(dpi), str(pdf), str(stem)],
-                       env=self.env, check=True, capture_output=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-singlefile", "-r", str(dpi), str(pdf), str(stem)],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
         return stem.with_suffix(".png")
 
     def text(self, pdf: Path) -> str:
-        done = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], env=self.env,
-                              check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(pdf), "-"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return done.stdout
 
     def fonts(self, pdf: Path) -> list[list[str]]:
         """pdffonts rows: name, type..., emb, sub, uni, object, generation."""
-        done = subprocess.run(["pdffonts", str(pdf)], env=self.env, check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            ["pdffonts", str(pdf)], env=self.env, check=True, capture_output=True, text=True
+        )
         return [line.split() for line in done.stdout.splitlines()[2:] if line.strip()]
 
 
 def zbar_decode(png: Path) -> list[str]:
-    done = subprocess.run(["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(png)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(png)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return [line for line in done.stdout.splitlines() if line]
 
 
@@ -63,7 +77,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     """The real command line, in a child process (exit code and stderr included)."""
     child_env = dict(env or os.environ)
     child_env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "functions"), str(ROOT)])
-    return subprocess.run([sys.executable, "-m", "jubao.cli", *args], cwd=ROOT, env=child_env,
-                          capture_output=True, text=True, timeout=300, check=False)
-
-
+    return subprocess.run(
+        [sys.executable, "-m", "jubao.cli", *args],
+        cwd=ROOT,
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

@@ -100,11 +100,31 @@ def batch(tmp_path_factory: pytest.TempPathFactory, tag_key_file: Path) -> Batch
     csv_path = base / "places.csv"
     bad_lines = _write_csv(csv_path)
     out, registry = base / "out", base / "registry.json"
-    done = run_cli("posters", "build", "--places", str(csv_path), "--out", str(out),
-                   "--tag-key-file", str(tag_key_file), "--registry", str(registry),
-                   "--jobs", "2", "--no-progress", "--combined")
-    return Batch(out, csv_path, registry, _read_index(out / "index.csv"), done.stderr,
-                 done.returncode, bad_lines)
+    done = run_cli(
+        "posters",
+        "build",
+        "--places",
+        str(csv_path),
+        "--out",
+        str(out),
+        "--tag-key-file",
+        str(tag_key_file),
+        "--registry",
+        str(registry),
+        "--jobs",
+        "2",
+        "--no-progress",
+        "--combined",
+    )
+    return Batch(
+        out,
+        csv_path,
+        registry,
+        _read_index(out / "index.csv"),
+        done.stderr,
+        done.returncode,
+        bad_lines,
+    )
 
 
 def test_bad_rows_are_named_and_the_rest_is_made(batch: Batch) -> None:
@@ -125,9 +145,11 @@ def test_privacy_rule_decides_between_place_and_shared_tags(
     for row in batch.rows:
         slug = row["tag"].partition(".")[0]
         people = int(row["people"]) if row["people"] else None
-        must_share = (row["kind"] == "family"
-                      or (people is not None and people < minimum)
-                      or (people is None and row["kind"] == "enterprise"))
+        must_share = (
+            row["kind"] == "family"
+            or (people is not None and people < minimum)
+            or (people is None and row["kind"] == "enterprise")
+        )
         assert slug.endswith("-r") == must_share, row
         assert slug.startswith(row["region"] + "-")
     family = next(r for r in batch.rows if r["kind"] == "family")
@@ -154,11 +176,13 @@ def _render_and_decode(
     }
 
 
-def _check_posters(batch: Batch, renderer: Renderer, office: OfficeConfig, key: bytes,
-                   work: Path) -> None:
+def _check_posters(
+    batch: Batch, renderer: Renderer, office: OfficeConfig, key: bytes, work: Path
+) -> None:
     def one(row: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
-        return row, _render_and_decode(renderer, batch.out / row["file"], batch.size,
-                                       row["url"], work)
+        return row, _render_and_decode(
+            renderer, batch.out / row["file"], batch.size, row["url"], work
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(one, batch.rows))
@@ -188,8 +212,15 @@ def test_fonts_are_embedded_and_text_extracts(batch: Batch, renderer: Renderer) 
             assert font[-5:-2] == ["yes", "yes", "yes"], font  # emb, sub, uni
             assert "JubaoSansSC" in font[0]
     text = re.sub(r"\s+", "", renderer.text(batch.out / batch.rows[0]["file"]))
-    for needle in ("发现安全隐患", "请您举报", "12350", "举报有奖", "严格保密",
-                   batch.rows[0]["name"], batch.rows[0]["tag"].partition(".")[0]):
+    for needle in (
+        "发现安全隐患",
+        "请您举报",
+        "12350",
+        "举报有奖",
+        "严格保密",
+        batch.rows[0]["name"],
+        batch.rows[0]["tag"].partition(".")[0],
+    ):
         assert needle in text
     index_text = re.sub(r"\s+", "", renderer.text(batch.out / "index.pdf"))
     assert batch.rows[-1]["name"] in index_text
@@ -208,9 +239,24 @@ def test_print_shop_file_has_every_poster_in_row_order(
     assert combined.stat().st_size * 5 < separate  # design and font stored once
     for page in (1, len(batch.rows)):
         png = tmp_path / f"page{page}.png"
-        subprocess.run(["pdftoppm", "-png", "-singlefile", "-r", "80", "-f", str(page),
-                        "-l", str(page), str(combined), str(png.with_suffix(""))],
-                       env=renderer.env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-singlefile",
+                "-r",
+                "80",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                str(combined),
+                str(png.with_suffix("")),
+            ],
+            env=renderer.env,
+            check=True,
+            capture_output=True,
+        )
         assert zxing_decode(png) == [batch.rows[page - 1]["url"]]
     for font in renderer.fonts(combined):
         assert font[-5:-2] == ["yes", "yes", "yes"], font
@@ -219,12 +265,26 @@ def test_print_shop_file_has_every_poster_in_row_order(
 def test_a_second_batch_keeps_every_place_on_its_tag(
     batch: Batch, tag_key_file: Path, tmp_path: Path
 ) -> None:
-    rerun = run_cli("posters", "build", "--places", str(batch.csv_path), "--out",
-                    str(tmp_path / "again"), "--tag-key-file", str(tag_key_file),
-                    "--registry", str(batch.registry), "--jobs", "1", "--no-progress")
+    rerun = run_cli(
+        "posters",
+        "build",
+        "--places",
+        str(batch.csv_path),
+        "--out",
+        str(tmp_path / "again"),
+        "--tag-key-file",
+        str(tag_key_file),
+        "--registry",
+        str(batch.registry),
+        "--jobs",
+        "1",
+        "--no-progress",
+    )
     assert rerun.returncode == 1
-    again = {(r["name"], r["region"], r["kind"]): r["tag"]
-             for r in _read_index(tmp_path / "again" / "index.csv")}
+    again = {
+        (r["name"], r["region"], r["kind"]): r["tag"]
+        for r in _read_index(tmp_path / "again" / "index.csv")
+    }
     first = {(r["name"], r["region"], r["kind"]): r["tag"] for r in batch.rows}
     assert again == first
     slugs = [tag.partition(".")[0] for tag in first.values()]
@@ -236,20 +296,44 @@ def test_a_second_batch_keeps_every_place_on_its_tag(
 def a3_english(tmp_path_factory: pytest.TempPathFactory, tag_key_file: Path) -> Iterator[Batch]:
     base = tmp_path_factory.mktemp("batch-a3")
     csv_path = base / "places.csv"
-    csv_path.write_text("name,region,kind,people\r\n蜀山区某社区,340104,community,500\r\n"
-                        "Tongling school,铜陵市,school,900\r\n", encoding="utf-8-sig")
+    csv_path.write_text(
+        "name,region,kind,people\r\n蜀山区某社区,340104,community,500\r\n"
+        "Tongling school,铜陵市,school,900\r\n",
+        encoding="utf-8-sig",
+    )
     out = base / "out-a3"
-    done = run_cli("posters", "build", "--places", str(csv_path), "--out", str(out),
-                   "--tag-key-file", str(tag_key_file), "--registry", str(base / "r.json"),
-                   "--size", "a3", "--lang", "en", "--no-progress")
+    done = run_cli(
+        "posters",
+        "build",
+        "--places",
+        str(csv_path),
+        "--out",
+        str(out),
+        "--tag-key-file",
+        str(tag_key_file),
+        "--registry",
+        str(base / "r.json"),
+        "--size",
+        "a3",
+        "--lang",
+        "en",
+        "--no-progress",
+    )
     assert done.returncode == 0, done.stderr
-    yield Batch(out, csv_path, base / "r.json", _read_index(out / "index.csv"), done.stderr,
-                done.returncode, [], "a3")
+    yield Batch(
+        out,
+        csv_path,
+        base / "r.json",
+        _read_index(out / "index.csv"),
+        done.stderr,
+        done.returncode,
+        [],
+        "a3",
+    )
 
 
 def test_a3_english_posters_scan_too(
-    a3_english: Batch, renderer: Renderer, office: OfficeConfig, tag_key: bytes,
-    tmp_path: Path
+    a3_english: Batch, renderer: Renderer, office: OfficeConfig, tag_key: bytes, tmp_path: Path
 ) -> None:
     _check_posters(a3_english, renderer, office, tag_key, tmp_path)
     text = renderer.text(a3_english.out / a3_english.rows[0]["file"])
@@ -263,9 +347,21 @@ def test_ghostscript_prints_it_the_same(batch: Batch, renderer: Renderer, tmp_pa
         pytest.skip("ghostscript not installed")
     row = batch.rows[0]
     png = tmp_path / "gs.png"
-    subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=pnggray", "-r80",
-                    f"-sOutputFile={png}", str(batch.out / row["file"])],
-                   env=renderer.env, check=True, capture_output=True)
+    subprocess.run(
+        [
+            "gs",
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pnggray",
+            "-r80",
+            f"-sOutputFile={png}",
+            str(batch.out / row["file"]),
+        ],
+        env=renderer.env,
+        check=True,
+        capture_output=True,
+    )
     assert zxing_decode(png) == [row["url"]]
     poppler = renderer.png(batch.out / row["file"], 80, tmp_path / "poppler.png")
     with Image.open(png) as gs_image, Image.open(poppler) as pp_image:

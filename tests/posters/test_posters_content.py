@@ -62,9 +62,11 @@ def test_no_configured_fact_is_written_into_the_wording(
 
 def test_placeholders_follow_the_office_file(tmp_path: Path, office: OfficeConfig) -> None:
     source = (Path(__file__).parents[2] / "functions/chalicelib/offices/anhui.toml").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     changed = source.replace("verification_days = 60", "verification_days = 45").replace(
-        'tag_granularity = "place"', 'tag_granularity = "region"')
+        'tag_granularity = "place"', 'tag_granularity = "region"'
+    )
     other = tmp_path / "office.toml"
     other.write_text(changed, encoding="utf-8")
     content = load_content(load_office(other))
@@ -81,8 +83,9 @@ def test_unknown_placeholders_and_rule_sets_fail_loudly(
     broken.write_text(text.replace("后{acceptance_days}日", "后{acceptance_dayz}日"), "utf-8")
     with pytest.raises(ContentError, match="acceptance_dayz"):
         load_content(office, broken)
-    other_rules = office.model_copy(update={
-        "rules": office.rules.model_copy(update={"reward_rule_set": "anhui-2017"})})
+    other_rules = office.model_copy(
+        update={"rules": office.rules.model_copy(update={"reward_rule_set": "anhui-2017"})}
+    )
     with pytest.raises(ContentError, match="anhui-2017"):
         load_content(other_rules)
 
@@ -101,8 +104,13 @@ def test_reward_amounts_come_from_the_rule_set(content: Content) -> None:
 
 
 def _office_strings(office: OfficeConfig) -> list[str]:
-    texts = [office.office.name, office.office.name_en, office.office.platform_name,
-             office.office.platform_name_en, office.office.short_name]
+    texts = [
+        office.office.name,
+        office.office.name_en,
+        office.office.platform_name,
+        office.office.platform_name_en,
+        office.office.short_name,
+    ]
     for region in office.regions:
         texts += [region.name, region.name_en]
     for industry in office.industries:
@@ -133,13 +141,15 @@ def test_every_default_design_fits_its_page(office: OfficeConfig, content: Conte
     for region in office.regions:  # counties too: a batch may issue for any region
         for lang, size in {*EDITIONS, ("en", "a3")}:
             template = designer.template(
-                Variant(lang, size, region_display_name(region, office, lang)))
+                Variant(lang, size, region_display_name(region, office, lang))
+            )
             assert template.strings
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_the_confidentiality_rule_states_the_threshold(content: Content, office: OfficeConfig,
-                                                       lang: str) -> None:
+def test_the_confidentiality_rule_states_the_threshold(
+    content: Content, office: OfficeConfig, lang: str
+) -> None:
     rule = content.confidentiality.tag_rule(lang)  # type: ignore[arg-type]
     assert str(office.posters.min_people_per_tag) in rule
     assert office.hotline.value in rule

@@ -33,7 +33,8 @@ def test_manifest_lists_every_region_edition_with_files(
     regions = default_regions(office)
     assert len(manifest.posters) == len(regions) * len(EDITIONS)
     assert {(p.region, p.lang, p.size) for p in manifest.posters} == {
-        (r.code, lang, size) for r in regions for lang, size in EDITIONS}
+        (r.code, lang, size) for r in regions for lang, size in EDITIONS
+    }
     for poster in manifest.posters:
         assert (defaults_dir / poster.pdf).stat().st_size > 10_000
         assert poster.png is not None
@@ -86,8 +87,17 @@ def test_dev_keys_flag_makes_a_key_and_proceeds(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "JUBAO_DATA_DIR": str(tmp_path / "data")}
     places = tmp_path / "p.csv"
     places.write_text("name,region,kind\n某社区,340104,community\n", encoding="utf-8")
-    done = run_cli("posters", "build", "--places", str(places), "--out", str(tmp_path / "o"),
-                   "--dev-keys", "--no-progress", env=env)
+    done = run_cli(
+        "posters",
+        "build",
+        "--places",
+        str(places),
+        "--out",
+        str(tmp_path / "o"),
+        "--dev-keys",
+        "--no-progress",
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "data" / "keys" / "tag.key").exists()
     assert (tmp_path / "data" / "posters" / "registry.json").exists()
@@ -96,8 +106,18 @@ def test_dev_keys_flag_makes_a_key_and_proceeds(tmp_path: Path) -> None:
 def test_a_file_without_the_header_is_refused(tmp_path: Path, tag_key_file: Path) -> None:
     places = tmp_path / "p.csv"
     places.write_text("名称,地区\n某社区,340104\n", encoding="utf-8")
-    done = run_cli("posters", "build", "--places", str(places), "--out", str(tmp_path / "o"),
-                   "--tag-key-file", str(tag_key_file), "--registry", str(tmp_path / "r.json"))
+    done = run_cli(
+        "posters",
+        "build",
+        "--places",
+        str(places),
+        "--out",
+        str(tmp_path / "o"),
+        "--tag-key-file",
+        str(tag_key_file),
+        "--registry",
+        str(tmp_path / "r.json"),
+    )
     assert done.returncode == 2
     assert "第 1 行缺少列" in done.stderr and "name" in done.stderr
 

@@ -43,10 +43,13 @@ def test_wrapping_keeps_every_character_and_fits(text: str, width: float) -> Non
             assert width_mm(lines[lines.index(line) - 1] + line[0], regular, 9) > width
 
 
-@pytest.mark.parametrize("url", [
-    "https://jubao.example.gov.cn/report/?src=340104-c0012.AbCdEfGhIjK",
-    "https://jubao.example.gov.cn/report/?src=340000-r.AbCdEfGhIjK",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://jubao.example.gov.cn/report/?src=340104-c0012.AbCdEfGhIjK",
+        "https://jubao.example.gov.cn/report/?src=340000-r.AbCdEfGhIjK",
+    ],
+)
 def test_qr_is_one_path_of_exactly_the_dark_modules(url: str) -> None:
     symbol = qr.encode(url)
     ops = qr.pdf_operators(symbol, 10, 20, 283)
@@ -75,16 +78,22 @@ def test_print_boxes_vector_qr_and_cmyk_only(
 ) -> None:
     region = office.regions_by_code["340104"]
     variant = Variant(lang, size, region_display_name(region, office, lang))  # type: ignore[arg-type]
-    spec = PosterSpec(variant, office.site.report_url + "?src=340104-c0001.AAAAAAAAAAA",
-                      "340104-c0001", "花园社区")
+    spec = PosterSpec(
+        variant,
+        office.site.report_url + "?src=340104-c0001.AAAAAAAAAAA",
+        "340104-c0001",
+        "花园社区",
+    )
     page = PdfReader(io.BytesIO(render_poster(designer.template(variant), spec))).pages[0]
     width_mm, height_mm = PAPER_MM[size]  # type: ignore[index]
     trim = [float(v) / MM for v in page.trimbox]
-    assert trim == pytest.approx([BLEED_MM, BLEED_MM, BLEED_MM + width_mm, BLEED_MM + height_mm],
-                                 abs=0.01)
+    assert trim == pytest.approx(
+        [BLEED_MM, BLEED_MM, BLEED_MM + width_mm, BLEED_MM + height_mm], abs=0.01
+    )
     media = [float(v) / MM for v in page.mediabox]
-    assert media == pytest.approx([0, 0, width_mm + 2 * BLEED_MM, height_mm + 2 * BLEED_MM],
-                                  abs=0.01)
+    assert media == pytest.approx(
+        [0, 0, width_mm + 2 * BLEED_MM, height_mm + 2 * BLEED_MM], abs=0.01
+    )
     assert [float(v) for v in page.bleedbox] == [float(v) for v in page.mediabox]
     resources = page["/Resources"].get_object()
     assert isinstance(resources, DictionaryObject)
@@ -104,7 +113,8 @@ def test_templates_are_built_once_per_design(designer: Designer, office: OfficeC
 
 def test_a_place_name_the_font_lacks_is_refused(designer: Designer, office: OfficeConfig) -> None:
     variant = Variant("zh", "a4", "合肥市")
-    spec = PosterSpec(variant, office.site.report_url + "?src=340100-r.AAAAAAAAAAA",
-                      "340100-r", "한국")
+    spec = PosterSpec(
+        variant, office.site.report_url + "?src=340100-r.AAAAAAAAAAA", "340100-r", "한국"
+    )
     with pytest.raises(fonts.MissingGlyphError):
         render_poster(designer.template(variant), spec)

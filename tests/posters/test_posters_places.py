@@ -86,9 +86,13 @@ def test_regions_resolve_by_code_name_or_unique_ending(office: OfficeConfig) -> 
 
 
 cell = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
-row = st.tuples(cell, st.sampled_from(["340104", "340200", "nowhere", ""]),
-                st.sampled_from(["community", "family", "企业", "x"]), cell,
-                st.sampled_from(["", "5", "100", "x1"]))
+row = st.tuples(
+    cell,
+    st.sampled_from(["340104", "340200", "nowhere", ""]),
+    st.sampled_from(["community", "family", "企业", "x"]),
+    cell,
+    st.sampled_from(["", "5", "100", "x1"]),
+)
 
 
 @settings(max_examples=60, deadline=None)

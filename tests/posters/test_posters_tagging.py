@@ -23,13 +23,17 @@ from posters.tagging import (
 )
 
 
-def _place(row: int, name: str, kind: str = "community", people: int | None = 500,
-           region: str = "340104") -> Place:
+def _place(
+    row: int, name: str, kind: str = "community", people: int | None = 500, region: str = "340104"
+) -> Place:
     return Place(row=row, name=name, region=region, kind=kind, people=people)  # type: ignore[arg-type]
 
 
-@given(kind=st.sampled_from(PLACE_KINDS), people=st.none() | st.integers(0, 10_000),
-       minimum=st.integers(0, 500))
+@given(
+    kind=st.sampled_from(PLACE_KINDS),
+    people=st.none() | st.integers(0, 10_000),
+    minimum=st.integers(0, 500),
+)
 def test_only_known_large_places_get_their_own_tag(
     kind: str, people: int | None, minimum: int
 ) -> None:

@@ -7,11 +7,25 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 ASSET_ATTRS = {
-    "script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
-    "video": "src", "embed": "src", "object": "data",
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "audio": "src",
+    "video": "src",
+    "embed": "src",
+    "object": "data",
 }
-ASSET_RELS = {"stylesheet", "icon", "preload", "modulepreload", "manifest", "prefetch",
-              "apple-touch-icon", "shortcut"}
+ASSET_RELS = {
+    "stylesheet",
+    "icon",
+    "preload",
+    "modulepreload",
+    "manifest",
+    "prefetch",
+    "apple-touch-icon",
+    "shortcut",
+}
 
 
 @dataclass
@@ -19,9 +33,9 @@ class Page:
     path: Path
     lang: str = ""
     ids: set[str] = field(default_factory=set)
-    links: list[str] = field(default_factory=list)   # a[href], link[href] (non-asset)
+    links: list[str] = field(default_factory=list)  # a[href], link[href] (non-asset)
     assets: list[str] = field(default_factory=list)  # what the page makes the browser load
-    forms: list[str] = field(default_factory=list)   # form[action]
+    forms: list[str] = field(default_factory=list)  # form[action]
     text: list[str] = field(default_factory=list)
     in_main: int = 0
 

@@ -31,9 +31,23 @@ def build_site(dest: Path, env: dict[str, str] | None = None) -> Build:
     process_env["NO_MKDOCS_2_WARNING"] = "1"
     process_env.update(env or {})
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(MKDOCS_YML),
-         "-d", str(dest)],
-        cwd=ROOT, env=process_env, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(MKDOCS_YML),
+            "-d",
+            str(dest),
+        ],
+        cwd=ROOT,
+        env=process_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     return Build(dest, result.returncode, result.stdout + result.stderr)
 
@@ -52,12 +66,20 @@ def make_posters(folder: Path) -> dict[str, object]:
         (folder / region).mkdir(exist_ok=True)
         Image.new("RGB", (60, 85), (183, 28, 28)).save(folder / png)
         (folder / pdf).write_bytes(b"%PDF-1.4\n%test poster\n")
-        posters.append({
-            "id": f"p{i}", "region": region, "region_name": name, "region_name_en": name_en,
-            "lang": lang, "size": "a3", "pdf": pdf, "png": png,
-            "url": "https://jubao.example.gov.cn/report/?src=340100-r.AAAAAAAAAAA",
-            "tag": "340100-r.AAAAAAAAAAA",
-        })
+        posters.append(
+            {
+                "id": f"p{i}",
+                "region": region,
+                "region_name": name,
+                "region_name_en": name_en,
+                "lang": lang,
+                "size": "a3",
+                "pdf": pdf,
+                "png": png,
+                "url": "https://jubao.example.gov.cn/report/?src=340100-r.AAAAAAAAAAA",
+                "tag": "340100-r.AAAAAAAAAAA",
+            }
+        )
     (folder / "brochure-zh.pdf").write_bytes(b"%PDF-1.4\n%brochure\n")
     manifest = {"posters": posters, "brochures": {"zh": "brochure-zh.pdf"}}
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")

@@ -18,8 +18,20 @@ from tests.site.sitebuild import Build
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("site")]
 
 OFFICE = load_office()
-PAGES = ["", "report/", "status/", "channels/", "scope/", "process/", "rewards/",
-         "confidentiality/", "quiz/", "posters/", "policies/", "faq/"]
+PAGES = [
+    "",
+    "report/",
+    "status/",
+    "channels/",
+    "scope/",
+    "process/",
+    "rewards/",
+    "confidentiality/",
+    "quiz/",
+    "posters/",
+    "policies/",
+    "faq/",
+]
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -162,8 +174,12 @@ def test_forms_are_the_cores_markup_not_a_copy(site: Path) -> None:
 
 
 def test_form_pages_load_only_their_own_script(site: Path) -> None:
-    for path, script in [("report", "forms.js"), ("status", "forms.js"), ("quiz", "quiz.js"),
-                         ("rewards", "calculator.js")]:
+    for path, script in [
+        ("report", "forms.js"),
+        ("status", "forms.js"),
+        ("quiz", "quiz.js"),
+        ("rewards", "calculator.js"),
+    ]:
         assets = scan(site / path / "index.html").assets
         assert any(a.endswith(f"assets/js/{script}") for a in assets), path
     report_assets = scan(site / "report" / "index.html").assets

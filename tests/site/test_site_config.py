@@ -42,10 +42,13 @@ def _changed_office(tmp: Path) -> Path:
 def test_a_changed_office_file_changes_the_site(tmp_path: Path) -> None:
     office_file = _changed_office(tmp_path)
     office = load_office(office_file)
-    build = build_site(tmp_path / "site", {
-        "JUBAO_OFFICE_CONFIG": str(office_file),
-        "JUBAO_POSTERS_DIR": str(tmp_path / "no-posters"),
-    })
+    build = build_site(
+        tmp_path / "site",
+        {
+            "JUBAO_OFFICE_CONFIG": str(office_file),
+            "JUBAO_POSTERS_DIR": str(tmp_path / "no-posters"),
+        },
+    )
     assert build.returncode == 0, build.log
     site = build.site
 
@@ -74,8 +77,10 @@ def test_unknown_placeholder_fails_instead_of_shipping_braces() -> None:
 def test_quiz_refuses_a_distractor_equal_to_the_configured_answer(tmp_path: Path) -> None:
     source = (ROOT / "site" / "content" / "quiz.toml").read_text(encoding="utf-8")
     clashing = tmp_path / "quiz.toml"
-    clashing.write_text(source.replace('{ zh = "12315", en = "12315" }',
-                                       '{ zh = "12350", en = "12350" }', 1), encoding="utf-8")
+    clashing.write_text(
+        source.replace('{ zh = "12315", en = "12315" }', '{ zh = "12350", en = "12350" }', 1),
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match="duplicate choices"):
         quiz.load(load_office(), clashing)
     assert quiz.load(load_office()).questions  # the shipped file is valid
@@ -92,9 +97,26 @@ def test_posters_manifest_pointing_outside_its_folder_is_refused(tmp_path: Path)
     folder = tmp_path / "p"
     folder.mkdir()
     (tmp_path / "secret.png").write_bytes(b"x")
-    (folder / "manifest.json").write_text(json.dumps({"posters": [{
-        "id": "a", "region": "340100", "region_name": "合肥市", "region_name_en": "Hefei",
-        "lang": "zh", "size": "a3", "pdf": "../secret.png", "png": "../secret.png",
-        "url": "https://x/", "tag": None}]}), encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "posters": [
+                    {
+                        "id": "a",
+                        "region": "340100",
+                        "region_name": "合肥市",
+                        "region_name_en": "Hefei",
+                        "lang": "zh",
+                        "size": "a3",
+                        "pdf": "../secret.png",
+                        "png": "../secret.png",
+                        "url": "https://x/",
+                        "tag": None,
+                    }
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(posters.ManifestError):
         posters.load_manifest(folder)

@@ -1,17 +1,28 @@
-"""What only the AWS store has: lazy boto3, its settings, item size, TTL bookkeeping."""
+"""What only the AWS store has: lazy boto3, its settings, item size, TTL and tag bookkeeping,
+waiting for the sealer, purging every object version."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
 import pytest
 from chalicelib.settings import Settings
-from chalicelib.store.aws import MAX_INLINE_BYTES, TTL_ATTRIBUTE, AwsStore
-from chalicelib.store.base import StoreError
+from chalicelib.store.aws import (
+    MAX_INLINE_BYTES,
+    TTL_ATTRIBUTE,
+    UNCLAIMED_TAG_KEY,
+    AwsStore,
+    sealed_key,
+    staging_key,
+)
+from chalicelib.store.base import AttachmentUnavailable, Entry, StoreError
 
 from tests.store import support as s
 from tests.store.moto_env import REGION
@@ -66,6 +77,7 @@ def test_ttl_marks_what_may_expire_and_claims_clear_it(aws_settings: Settings) -
     store = AwsStore(aws_settings)
     record = s.attachment()
     store.create_attachment(record)
+    store.put_sealed_attachment(record.attachment_id, b"sealed", 6)
     report = s.report(attachments=(record.attachment_id,))
     idem = s.idempotency(report)
     ddb = boto3.client("dynamodb", region_name=REGION)
@@ -83,3 +95,99 @@ def test_ttl_marks_what_may_expire_and_claims_clear_it(aws_settings: Settings) -
         idem.expires_at.timestamp()
     )
     assert TTL_ATTRIBUTE not in item(f"report#{report.number}", "report")
+
+
+def _tags(settings: Settings, key: str) -> dict[str, str]:
+    s3 = boto3.client("s3", region_name=REGION)
+    tags = s3.get_object_tagging(Bucket=settings.bucket, Key=key)["TagSet"]
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+@pytest.mark.aws
+def test_sealed_objects_are_tagged_unclaimed_until_a_report_or_entry_claims_them(
+    aws_settings: Settings,
+) -> None:
+    store = AwsStore(aws_settings, seal_wait=0)
+    ids = []
+    for _ in range(3):
+        record = s.attachment()
+        store.create_attachment(record)
+        store.put_sealed_attachment(record.attachment_id, b"sealed", 6)
+        assert _tags(aws_settings, sealed_key(record.attachment_id)) == {UNCLAIMED_TAG_KEY: "1"}
+        ids.append(record.attachment_id)
+    report = s.report(attachments=(ids[0],))
+    store.create_report(report)
+    store.add_entry(Entry(report.number, "supplement", s.now(), b"x", (ids[1],)))
+    assert _tags(aws_settings, sealed_key(ids[0])) == {}
+    assert _tags(aws_settings, sealed_key(ids[1])) == {}
+    # refused claims leave the tag: the lifecycle still takes the file
+    with pytest.raises(AttachmentUnavailable):
+        store.create_report(s.report(attachments=(ids[2], ids[0])))
+    assert _tags(aws_settings, sealed_key(ids[2])) == {UNCLAIMED_TAG_KEY: "1"}
+
+
+@pytest.mark.aws
+def test_a_claim_waits_for_a_file_the_sealer_is_still_working_on(aws_settings: Settings) -> None:
+    store = AwsStore(aws_settings, seal_wait=5)
+    record = s.attachment()
+    store.create_attachment(record)
+    sealer = threading.Timer(
+        0.6, lambda: store.put_sealed_attachment(record.attachment_id, b"sealed", 6)
+    )
+    started = time.monotonic()
+    sealer.start()
+    report = s.report(attachments=(record.attachment_id,))
+    store.create_report(report)
+    sealer.join()
+    assert time.monotonic() - started >= 0.5
+    claimed = store.get_attachment(record.attachment_id)
+    assert claimed is not None and claimed.report_number == report.number
+    assert _tags(aws_settings, sealed_key(record.attachment_id)) == {}
+
+
+@pytest.mark.aws
+def test_a_file_that_never_arrives_is_refused_after_the_wait(aws_settings: Settings) -> None:
+    store = AwsStore(aws_settings, seal_wait=0.6)
+    record = s.attachment()
+    store.create_attachment(record)
+    started = time.monotonic()
+    with pytest.raises(AttachmentUnavailable):
+        store.create_report(s.report(attachments=(record.attachment_id,)))
+    assert 0.5 <= time.monotonic() - started < 5
+    # an old pending record is refused at once: its ticket can no longer be used
+    old = replace(
+        s.attachment(),
+        created_at=s.now() - timedelta(hours=1),
+    )
+    store.create_attachment(old)
+    store.seal_wait = 30
+    started = time.monotonic()
+    with pytest.raises(AttachmentUnavailable):
+        store.create_report(s.report(attachments=(old.attachment_id,)))
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.aws
+def test_purge_deletes_every_version_and_the_staged_upload(aws_settings: Settings) -> None:
+    store = AwsStore(aws_settings)
+    s3 = boto3.client("s3", region_name=REGION)
+    record = s.attachment(expires_in=-timedelta(minutes=1))
+    store.create_attachment(record)
+    store.put_sealed_attachment(record.attachment_id, b"sealed", 6)
+    # a second version of the sealed object and a leftover staged upload
+    for key in (sealed_key(record.attachment_id), staging_key(record.attachment_id)):
+        s3.put_object(
+            Bucket=aws_settings.bucket,
+            Key=key,
+            Body=b"again",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=aws_settings.kms_key_id,
+        )
+    kept = s.attachment()
+    store.create_attachment(kept)
+    store.put_sealed_attachment(kept.attachment_id, b"kept", 4)
+
+    assert store.purge_uploads(s.now()) == 1
+    listing = s3.list_object_versions(Bucket=aws_settings.bucket)
+    left = {v["Key"] for v in [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])]}
+    assert left == {sealed_key(kept.attachment_id)}

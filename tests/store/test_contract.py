@@ -2,8 +2,8 @@
 
 Every rule the intake service relies on is here once, and both implementations must
 keep it: atomic creation with the idempotency record and the attachment claims,
-refusals that store nothing, entry order, listing order, and durability across a new
-store instance.
+refusals that store nothing, claims only of sealed files, purging of unclaimed expired
+uploads, entry order, listing order, and durability across a new store instance.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
         path = tmp_path / "jubao.sqlite3"
         return Backend("sqlite", lambda: SqliteStore(path))
     settings: Settings = request.getfixturevalue("aws_settings")
-    return Backend("aws", lambda: AwsStore(settings))
+    # a short wait for the sealer: a refused pending claim costs this much per test
+    return Backend("aws", lambda: AwsStore(settings, seal_wait=0.5))
 
 
 @pytest.fixture
@@ -53,9 +54,16 @@ def store(backend: Backend) -> Iterator[ReportStore]:
     opened.close()
 
 
-def _stored_attachment(store: ReportStore, expires_in: timedelta = timedelta(hours=1)) -> str:
+def _stored_attachment(
+    store: ReportStore, expires_in: timedelta = timedelta(hours=1), *, sealed: bool = True
+) -> str:
+    """An uploaded file: its record and (unless ``sealed=False``) its sealed bytes."""
     record = s.attachment(expires_in=expires_in)
     store.create_attachment(record)
+    if sealed:
+        store.put_sealed_attachment(
+            record.attachment_id, b"sealed:" + record.attachment_id.encode(), 9
+        )
     return record.attachment_id
 
 
@@ -127,16 +135,22 @@ def test_report_claims_its_attachments(store: ReportStore) -> None:
         record = store.get_attachment(attachment_id)
         assert record is not None
         assert record.report_number == report.number
-        assert record.state == "pending"  # claiming does not need the upload sealed yet
+        assert record.state == "sealed"
 
 
-@pytest.mark.parametrize("problem", ["unknown", "expired", "claimed", "listed_twice"])
+@pytest.mark.parametrize(
+    "problem", ["unknown", "pending", "expired", "expired_pending", "claimed", "listed_twice"]
+)
 def test_unavailable_attachment_refuses_the_whole_report(store: ReportStore, problem: str) -> None:
     good = _stored_attachment(store)
     if problem == "unknown":
         bad = ("a" * 26,)
+    elif problem == "pending":  # a ticket was issued, the file never arrived
+        bad = (_stored_attachment(store, sealed=False),)
     elif problem == "expired":
         bad = (_stored_attachment(store, expires_in=-timedelta(seconds=1)),)
+    elif problem == "expired_pending":
+        bad = (_stored_attachment(store, expires_in=-timedelta(seconds=1), sealed=False),)
     elif problem == "claimed":
         taken = _stored_attachment(store)
         store.create_report(s.report(attachments=(taken,)))
@@ -153,12 +167,15 @@ def test_unavailable_attachment_refuses_the_whole_report(store: ReportStore, pro
     assert record is not None and record.report_number is None
 
 
-def test_sealing_is_independent_of_claiming_and_happens_once(store: ReportStore) -> None:
-    attachment_id = _stored_attachment(store)
+def test_a_claim_needs_the_sealed_file_and_sealing_happens_once(store: ReportStore) -> None:
+    attachment_id = _stored_attachment(store, sealed=False)
     assert store.get_sealed_attachment(attachment_id) is None
     report = s.report(attachments=(attachment_id,))
-    store.create_report(report)
+    with pytest.raises(AttachmentUnavailable):
+        store.create_report(report)
+    assert store.get_report(report.number) is None
     store.put_sealed_attachment(attachment_id, b"sealed-bytes", 11)
+    store.create_report(report)
     record = store.get_attachment(attachment_id)
     assert record is not None
     assert (record.state, record.size, record.report_number) == ("sealed", 11, report.number)
@@ -166,6 +183,17 @@ def test_sealing_is_independent_of_claiming_and_happens_once(store: ReportStore)
     with pytest.raises(AttachmentUnavailable):
         store.put_sealed_attachment(attachment_id, b"other", 5)
     assert store.get_sealed_attachment(attachment_id) == b"sealed-bytes"
+
+
+def test_an_entry_cannot_claim_a_pending_file(store: ReportStore) -> None:
+    report = s.report()
+    store.create_report(report)
+    pending = _stored_attachment(store, sealed=False)
+    with pytest.raises(AttachmentUnavailable):
+        store.add_entry(Entry(report.number, "supplement", s.now(), b"x", (pending,)))
+    assert store.list_entries(report.number) == []
+    record = store.get_attachment(pending)
+    assert record is not None and record.report_number is None
 
 
 def test_sealing_an_unknown_attachment_is_refused(store: ReportStore) -> None:
@@ -179,6 +207,36 @@ def test_attachment_record_round_trip(store: ReportStore) -> None:
     store.create_attachment(record)
     assert store.get_attachment(record.attachment_id) == record
     assert store.get_attachment("c" * 26) is None
+
+
+# ---- purging ------------------------------------------------------------------------------
+
+
+def test_purge_deletes_unclaimed_expired_uploads_only(store: ReportStore) -> None:
+    expired_sealed = _stored_attachment(store, -timedelta(minutes=1))
+    expired_pending = _stored_attachment(store, -timedelta(minutes=1), sealed=False)
+    fresh = _stored_attachment(store)
+    claimed = _stored_attachment(store, timedelta(minutes=5))
+    report = s.report(attachments=(claimed,))
+    store.create_report(report)
+
+    assert store.purge_uploads(s.now()) == 2
+    for gone in (expired_sealed, expired_pending):
+        assert store.get_attachment(gone) is None
+        assert store.get_sealed_attachment(gone) is None
+    assert store.get_sealed_attachment(fresh) is not None
+    # long after every expiry: the unclaimed one goes, the claimed one is never touched
+    assert store.purge_uploads(s.now() + timedelta(days=30)) == 1
+    assert store.get_attachment(fresh) is None
+    record = store.get_attachment(claimed)
+    assert record is not None and record.report_number == report.number
+    assert store.get_sealed_attachment(claimed) == b"sealed:" + claimed.encode()
+    assert store.get_report(report.number) == report
+    assert store.purge_uploads(s.now() + timedelta(days=30)) == 0
+
+
+def test_purge_of_nothing_is_zero(store: ReportStore) -> None:
+    assert store.purge_uploads(s.now()) == 0
 
 
 # ---- entries ------------------------------------------------------------------------------
@@ -264,13 +322,13 @@ def test_iter_reports_oldest_first_then_by_number(store: ReportStore) -> None:
 
 def test_a_new_store_instance_sees_everything(backend: Backend) -> None:
     first = backend.open()
-    attachment_id = _stored_attachment(first)
+    attachment_id = _stored_attachment(first, sealed=False)
+    first.put_sealed_attachment(attachment_id, b"sealed file", 9)
     report = s.report(attachments=(attachment_id,))
     idem = s.idempotency(report)
     first.create_report(report, idem)
     entry = Entry(report.number, "feedback", s.now(), b"sealed feedback")
     first.add_entry(entry)
-    first.put_sealed_attachment(attachment_id, b"sealed file", 9)
     first.close()
 
     second = backend.open()
@@ -344,3 +402,36 @@ def test_concurrent_appends_keep_every_entry_in_each_writers_order(
         assert [x for x in sealed if x.startswith(f"{writer}:")] == [
             f"{writer}:{n}" for n in range(each)
         ]
+
+
+def test_purge_racing_claims_never_takes_a_claimed_file(contended: ReportStore) -> None:
+    """Claims (valid at their time) against a purge whose clock is past every expiry."""
+    store = contended
+    ids = [_stored_attachment(store, timedelta(minutes=30)) for _ in range(12)]
+    reports = [s.report(attachments=(a,)) for a in ids]
+    barrier = threading.Barrier(len(ids) + 1)
+
+    def claim(index: int) -> bool:
+        barrier.wait()
+        try:
+            store.create_report(reports[index])
+        except AttachmentUnavailable:
+            return False
+        return True
+
+    def purge() -> int:
+        barrier.wait()
+        return store.purge_uploads(s.now() + timedelta(hours=1))
+
+    with ThreadPoolExecutor(len(ids) + 1) as pool:
+        purging = pool.submit(purge)
+        claimed = list(pool.map(claim, range(len(ids))))
+        purged = purging.result()
+    assert purged == claimed.count(False)
+    for attachment_id, report, won in zip(ids, reports, claimed, strict=True):
+        record = store.get_attachment(attachment_id)
+        if won:
+            assert record is not None and record.report_number == report.number
+            assert store.get_sealed_attachment(attachment_id) is not None
+        else:
+            assert record is None and store.get_report(report.number) is None

@@ -19,6 +19,7 @@ import boto3
 import pytest
 import requests
 from chalicelib import attachments, crypto
+from chalicelib.errors import ApiError
 from chalicelib.intake import Intake
 from chalicelib.models import UploadRequest
 from chalicelib.settings import Settings
@@ -182,3 +183,126 @@ def test_aws_objects_and_items_hold_no_plaintext(aws_settings: Settings) -> None
         )
         == []
     )
+
+
+# ---- who can open what: the exact recipients of every envelope ------------------------------
+
+
+def _envelope(raw: bytes | None) -> crypto.Envelope:
+    assert raw is not None
+    return crypto.Envelope.from_bytes(raw)
+
+
+def _cannot_open(envelope: crypto.Envelope, private: str, context: str) -> bool:
+    try:
+        crypto.open_envelope(envelope, private, context)
+    except crypto.CryptoError:
+        return True
+    return False
+
+
+def _public(private: str) -> str:
+    return crypto.public_from_private(private)
+
+
+def test_content_is_sealed_to_the_content_key_only_and_identity_to_the_custodian_only(
+    tmp_path: Path,
+) -> None:
+    office, keys = s.office_with_keys()
+    store = SqliteStore(tmp_path / "jubao.sqlite3")
+    intake = s.make_intake(store, office)
+    pdf = _pdf_with("evidence")
+    ticket = attachments.request_upload(
+        intake,
+        UploadRequest(region=s.REGION, content_type="application/pdf", size=len(pdf)),
+        settings=Settings(),
+    )
+    attachments.receive_upload(intake, ticket.attachment_id, ticket.fields, pdf)
+    ascii_marker, cjk_marker = _markers()
+    number = _submit(intake, ticket.attachment_id, ascii_marker, cjk_marker)
+    stored = store.get_report(number)
+    assert stored is not None
+    content_id = crypto.key_id(_public(keys.content_private))
+    custodian_id = crypto.key_id(_public(keys.custodian_private))
+    assert content_id != custodian_id
+
+    content = _envelope(stored.content)
+    identity = _envelope(stored.identity)
+    sealed_file = _envelope(store.get_sealed_attachment(ticket.attachment_id))
+    assert set(content.keys) == {content_id}
+    assert set(identity.keys) == {custodian_id}
+    assert set(sealed_file.keys) == {content_id}
+    # the custodian cannot read the report, the office cannot read who sent it
+    assert _cannot_open(content, keys.custodian_private, f"{number}/content")
+    assert _cannot_open(sealed_file, keys.custodian_private, f"attachment/{ticket.attachment_id}")
+    assert _cannot_open(identity, keys.content_private, f"{number}/identity")
+    # even a wrapped key listed under the other key's id would not open with it
+    forged = content.model_copy(update={"keys": {custodian_id: content.keys[content_id]}})
+    assert _cannot_open(forged, keys.custodian_private, f"{number}/content")
+    store.close()
+
+
+PLAIN_REPORT = {
+    "kind": "hazard",
+    "region": s.REGION,
+    "industry": "construction",
+    "unit_name": "某建筑工地",
+    "description": "脚手架严重变形，随时可能坍塌，请尽快处理。",
+}
+
+
+def test_supplements_are_sealed_to_the_content_key_only(tmp_path: Path) -> None:
+    office, keys = s.office_with_keys()
+    store = SqliteStore(tmp_path / "jubao.sqlite3")
+    intake = s.make_intake(store, office)
+    ascii_marker, cjk_marker = _markers()
+    receipt = intake.submit(PLAIN_REPORT).response.receipt
+    intake.supplement({"receipt": receipt, "text": f"补充 {cjk_marker} {ascii_marker}"})
+    number = receipt.replace("-", "")[:8]
+    (entry,) = store.list_entries(number, "supplement")
+    sealed = _envelope(entry.sealed)
+    assert set(sealed.keys) == {crypto.key_id(_public(keys.content_private))}
+    assert _cannot_open(sealed, keys.custodian_private, f"{number}/supplement")
+    text = crypto.open_envelope(sealed, keys.content_private, f"{number}/supplement")
+    assert ascii_marker.encode() in text
+    store.close()
+
+
+def test_feedback_opens_only_with_the_receipt_secret(tmp_path: Path) -> None:
+    """The reporter's key pair comes from the whole receipt: the public report number
+    alone (or with another secret) rebuilds a key that does not open the feedback."""
+    from chalicelib.receipts import Receipt
+
+    office, keys = s.office_with_keys()
+    store = SqliteStore(tmp_path / "jubao.sqlite3")
+    intake = s.make_intake(store, office)
+    printed = intake.submit(PLAIN_REPORT).response.receipt
+    receipt = Receipt.parse(printed)
+    intake.add_feedback(receipt.number, "已受理，正在核查。")
+    stored = store.get_report(receipt.number)
+    assert stored is not None
+    assert stored.reporter_key == receipt.reporter_keypair()[1]
+    (entry,) = store.list_entries(receipt.number, "feedback")
+    feedback = _envelope(entry.sealed)
+    assert set(feedback.keys) == {crypto.key_id(stored.reporter_key)}  # the reporter only
+    context = f"{receipt.number}/feedback"
+
+    # what someone who knows only the report number could derive
+    other = Receipt(receipt.number, "0" * 16 if receipt.secret != "0" * 16 else "1" * 16)
+    for private in (
+        crypto.reporter_keypair(receipt.number.encode("ascii"))[0],
+        other.reporter_keypair()[0],
+        keys.content_private,
+        keys.custodian_private,
+    ):
+        assert _cannot_open(feedback, private, context)
+    assert crypto.open_envelope(feedback, receipt.reporter_keypair()[0], context) == (
+        "已受理，正在核查。".encode()
+    )
+    # and through the status look-up: the receipt shows it, a wrong secret is refused
+    shown = intake.status({"receipt": printed})
+    assert [item.text for item in shown.feedback] == ["已受理，正在核查。"]
+    with pytest.raises(ApiError) as refused:
+        intake.status({"receipt": str(other)})
+    assert refused.value.code == "receipt_invalid"
+    store.close()

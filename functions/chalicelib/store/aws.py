@@ -49,6 +49,19 @@ index writes, which is far more than a provincial reporting platform needs (the 
 (epoch seconds) for DynamoDB TTL; TTL deletes lazily, so reads also filter on
 ``expires_at``. Claiming an attachment removes its ``ttl``.
 
+**Unclaimed files purge themselves.** The bucket's lifecycle (``infra/storage.json``)
+expires ``staging/`` after a day, and every ``sealed/`` object carrying the tag
+``UNCLAIMED_TAG`` after ``UNCLAIMED_SEALED_DAYS`` days (noncurrent versions too). A sealed
+object is written with that tag; a claim removes it *before* the claiming transaction,
+so a claimed file can never be expired by the rule (an interrupted or refused claim
+leaves at worst an untagged object whose record TTL then deletes: sealed bytes kept,
+never evidence lost). Why a tag and not a prefix: a claim would then have to copy the
+object to another prefix, which needs ``s3:GetObject`` on sealed data, the one right the
+API function must not have; removing a tag needs only ``s3:DeleteObjectTagging``.
+A claim needs the file *sealed*; in AWS the sealer runs on the upload's event, so a claim
+of a file still pending waits up to ``SEAL_WAIT_SECONDS`` for it. ``purge_uploads`` does
+the same cleaning on demand (a scan: attachment records have no index of their own).
+
 boto3 is imported on first use only (cold start: importing it costs ~0.4 s); the
 endpoint comes from the standard ``AWS_ENDPOINT_URL`` variable that boto3 honours, so
 moto, MinIO or another S3/DynamoDB-compatible service can stand in for AWS.
@@ -61,7 +74,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +106,10 @@ TIME_INDEX_SORT = "tsk"
 TTL_ATTRIBUTE = "ttl"
 SEALED_PREFIX = "sealed/"
 STAGING_PREFIX = "staging/"
+UNCLAIMED_TAG_KEY = "jubao-unclaimed"
+UNCLAIMED_TAG = f"{UNCLAIMED_TAG_KEY}=1"  # set on sealed objects, removed when claimed
+UNCLAIMED_SEALED_DAYS = 2  # > the 24 h an upload may wait for its claim, plus clock slack
+STAGING_DAYS = 1
 _REPORTS = "reports"  # the GSI partition holding every report
 
 # a sealed value bigger than this is refused rather than risk the 400 KB item limit
@@ -359,13 +376,20 @@ class AwsStore(ReportStore):
     ARN, and S3 reports the ARN back.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    seals_later = True  # the sealer runs on S3's event; claims wait for it
+    SEAL_WAIT_SECONDS = 10.0
+    _SEAL_POLL_SECONDS = 0.25
+    # a pending record older than this cannot be sealed any more (ticket + sealing time)
+    _SEALING_HORIZON = timedelta(minutes=15)
+
+    def __init__(self, settings: Settings, *, seal_wait: float | None = None) -> None:
         if not settings.kms_key_id:
             raise StoreError("JUBAO_KMS_KEY_ID is not set: blobs are written under SSE-KMS")
         self.table = settings.table
         self.bucket = settings.bucket
         self.kms_key_id = settings.kms_key_id
         self.region = settings.aws_region
+        self.seal_wait = self.SEAL_WAIT_SECONDS if seal_wait is None else seal_wait
         self._lock = threading.Lock()
 
     # -- clients, created on first use --------------------------------------------------
@@ -413,6 +437,7 @@ class AwsStore(ReportStore):
         _check_inline(report.content, report.identity)
         if len(set(report.attachments)) != len(report.attachments):
             raise AttachmentUnavailable("listed twice")  # one file cannot be claimed twice
+        self._prepare_claims(report.attachments, report.received_at)
         items: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -453,7 +478,7 @@ class AwsStore(ReportStore):
         raise StoreError("report transaction cancelled")
 
     def _claim(self, attachment_id: str, number: str, at: datetime) -> dict[str, Any]:
-        """Link an attachment to a report: only if it exists, is unexpired and unclaimed."""
+        """Link an attachment to a report: only if it exists, is sealed, unexpired, unclaimed."""
         return {
             "Update": {
                 "TableName": self.table,
@@ -461,12 +486,60 @@ class AwsStore(ReportStore):
                 "UpdateExpression": "SET report_number = :number REMOVE #ttl",
                 "ConditionExpression": (
                     "attribute_exists(pk) AND attribute_not_exists(report_number) "
-                    "AND expires_at > :at"
+                    "AND #state = :sealed AND expires_at > :at"
                 ),
-                "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
-                "ExpressionAttributeValues": {":number": _s(number), ":at": _s(_ts(at))},
+                "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE, "#state": "state"},
+                "ExpressionAttributeValues": {
+                    ":number": _s(number),
+                    ":at": _s(_ts(at)),
+                    ":sealed": _s("sealed"),
+                },
             }
         }
+
+    def _prepare_claims(self, ids: tuple[str, ...], at: datetime) -> None:
+        """Before claiming: wait briefly for files still being sealed, then untag them.
+
+        The wait covers the seconds between the browser's upload and the sealer's run
+        (the page sends the report right after its uploads); it is spent only on a
+        recent, unclaimed, pending record. Files that will be claimable lose the
+        ``UNCLAIMED_TAG`` *before* the transaction, so the lifecycle can never expire a
+        claimed file. If any file is not claimable the transaction will refuse the
+        whole report, so no tag is touched.
+        """
+        deadline = time.monotonic() + self.seal_wait
+        claimable = []
+        for attachment_id in ids:
+            while True:
+                record = self.get_attachment(attachment_id)
+                waiting = (
+                    record is not None
+                    and record.state == "pending"
+                    and record.report_number is None
+                    and record.expires_at > at
+                    and record.created_at > datetime.now(UTC) - self._SEALING_HORIZON
+                    and time.monotonic() < deadline
+                )
+                if not waiting:
+                    break
+                time.sleep(self._SEAL_POLL_SECONDS)
+            claimable.append(
+                record is not None
+                and record.state == "sealed"
+                and record.report_number is None
+                and record.expires_at > at
+            )
+        if all(claimable):  # else the transaction refuses them all: keep every tag
+            for attachment_id in ids:
+                self._untag(attachment_id)
+
+    def _untag(self, attachment_id: str) -> None:
+        try:
+            self.s3.delete_object_tagging(Bucket=self.bucket, Key=sealed_key(attachment_id))
+        except self._client_errors() as exc:
+            if _error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+                return  # no blob: nothing the lifecycle could take
+            raise StoreError("sealed attachment could not be marked claimed") from exc
 
     def _transact(self, items: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         """Run a transaction; None if it committed, else the per-item cancellation reasons.
@@ -563,6 +636,7 @@ class AwsStore(ReportStore):
         _check_inline(entry.sealed)
         if len(set(entry.attachments)) != len(entry.attachments):
             raise AttachmentUnavailable("listed twice")
+        self._prepare_claims(entry.attachments, entry.at)
         for attempt in range(_APPEND_ATTEMPTS):
             report = self._get(_report_key(entry.report_number))
             if report is None:
@@ -654,6 +728,7 @@ class AwsStore(ReportStore):
                 ContentType="application/octet-stream",
                 ServerSideEncryption="aws:kms",
                 SSEKMSKeyId=self.kms_key_id,
+                Tagging=UNCLAIMED_TAG,  # the lifecycle expires it unless a claim untags it
             )
         except self._client_errors() as exc:
             raise StoreError("sealed attachment not stored") from exc
@@ -680,6 +755,75 @@ class AwsStore(ReportStore):
         if record is None or record.state != "sealed":
             return None
         return self._read(sealed_key(attachment_id), limit=None)
+
+    def purge_uploads(self, now: datetime) -> int:
+        """Delete unclaimed attachment records expired by ``now`` and all their objects.
+
+        The bucket lifecycle and table TTL do this by themselves; this is the same on
+        demand (tests, an operator). Attachment records have no index, so it scans the
+        table with a filter, which is fine at a provincial office's volume. Safe to run
+        while the API takes reports: each record is deleted with a condition (still
+        unclaimed, still expired), atomic against a concurrent claim, and its objects
+        are deleted only after the record is gone, so a claimed file is never touched.
+        """
+        purged = 0
+        for item in self._scan(
+            FilterExpression=(
+                "begins_with(pk, :prefix) AND attribute_not_exists(report_number) "
+                "AND expires_at <= :now"
+            ),
+            ExpressionAttributeValues={":prefix": _s("attachment#"), ":now": _s(_ts(now))},
+        ):
+            attachment_id = _req(item, "attachment_id")
+            try:
+                self.ddb.delete_item(
+                    TableName=self.table,
+                    Key=_attachment_key(attachment_id),
+                    ConditionExpression=(
+                        "attribute_exists(pk) AND attribute_not_exists(report_number) "
+                        "AND expires_at <= :now"
+                    ),
+                    ExpressionAttributeValues={":now": _s(_ts(now))},
+                )
+            except self._client_errors() as exc:
+                if _error_code(exc) == "ConditionalCheckFailedException":
+                    continue  # claimed (or gone) meanwhile
+                raise StoreError("attachment record not purged") from exc
+            self._delete_every_version(sealed_key(attachment_id))
+            self._delete_every_version(staging_key(attachment_id))
+            purged += 1
+        return purged
+
+    def _scan(self, **scan: Any) -> Iterator[dict[str, Any]]:
+        start: dict[str, Any] | None = None
+        while True:
+            kwargs = {"TableName": self.table, "ConsistentRead": True, **scan}
+            if start is not None:
+                kwargs["ExclusiveStartKey"] = start
+            try:
+                page = self.ddb.scan(**kwargs)
+            except self._client_errors() as exc:
+                raise StoreError("dynamodb scan failed") from exc
+            for item in page.get("Items", []):
+                yield dict(item)
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
+
+    def _delete_every_version(self, key: str) -> None:
+        """Delete an object for good in the versioned bucket: versions and delete markers."""
+        errors = self._client_errors()
+        try:
+            listing = self.s3.list_object_versions(Bucket=self.bucket, Prefix=key)
+            versions = [
+                v.get("VersionId") or "null"
+                for v in [*listing.get("Versions", []), *listing.get("DeleteMarkers", [])]
+                if v.get("Key") == key
+            ]
+            for version in versions:
+                self.s3.delete_object(Bucket=self.bucket, Key=key, VersionId=version)
+        except errors as exc:
+            raise StoreError("stored object not purged") from exc
 
     def _read(self, key: str, limit: int | None) -> bytes | None:
         try:

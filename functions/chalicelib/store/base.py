@@ -23,11 +23,12 @@ class NumberTaken(StoreError):
 
 
 class AttachmentUnavailable(StoreError):
-    """An attachment is unknown, expired or already claimed (or sealed twice).
+    """An attachment is unknown, not sealed, expired or already claimed (or sealed twice).
 
-    A report may claim an attachment whose upload is still being sealed (in AWS the
-    sealing runs on the S3 event, after the browser's upload): claiming and sealing are
-    independent steps, each done once.
+    Only a *sealed* file can be claimed: a pending record is a ticket, not a file, and
+    a report that claimed one would list evidence that may never arrive. In AWS the
+    sealing runs on the S3 event, seconds after the browser's upload; the AWS store
+    waits a few seconds for it before refusing (``AwsStore.SEAL_WAIT_SECONDS``).
     """
 
 
@@ -103,7 +104,13 @@ class AttachmentRecord:
 
 
 class ReportStore(ABC):
-    """The contract both stores pass (tests/store_contract.py)."""
+    """The contract both stores pass (tests/store/test_contract.py)."""
+
+    # Whether uploads are sealed by another process after their ticket (on AWS, the
+    # sealer runs on S3's event, a moment after the browser's upload). Then a file still
+    # ``pending`` when a report claims it may yet arrive, and the store's claim waits for
+    # it; where uploads are sealed in the request that receives them, it never will.
+    seals_later: bool = False
 
     @abstractmethod
     def create_report(
@@ -150,6 +157,15 @@ class ReportStore(ABC):
 
     @abstractmethod
     def get_sealed_attachment(self, attachment_id: str) -> bytes | None: ...
+
+    @abstractmethod
+    def purge_uploads(self, now: datetime) -> int:
+        """Delete unclaimed uploads that expired at or before ``now``; return how many.
+
+        Removes the record and every stored byte of it (sealed blob, staged upload).
+        A claimed attachment is never touched. Safe to call concurrently with intake:
+        a file is either claimed or purged, never both (each implementation says how).
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""

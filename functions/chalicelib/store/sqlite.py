@@ -2,16 +2,18 @@
 
 Durability: ``synchronous=FULL`` makes every commit reach the disk before ``create_report``
 returns, so a receipt is only ever sent for a report that survives a crash or power cut.
-Each thread has its own connection; SQLite serialises the writers.
+Connections come from one bounded pool (``SqliteStore``); one writer at a time.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,7 @@ CREATE TABLE IF NOT EXISTS entries (
     attachments TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS entries_by_report ON entries(report_number, id);
+CREATE INDEX IF NOT EXISTS reports_by_received ON reports(received_at, number);
 CREATE TABLE IF NOT EXISTS idempotency (
     key_hash BLOB PRIMARY KEY,
     body_hash BLOB NOT NULL,
@@ -78,6 +81,11 @@ CREATE TABLE IF NOT EXISTS attachments (
 """
 
 
+_PAGE = 200  # reports per page of iter_reports
+_PURGE_BATCH = 100  # attachments deleted per write transaction of purge_uploads
+_CHECKPOINT_AFTER_BYTES = 8 * 1024 * 1024  # a purge that freed this much checkpoints
+
+
 def _ts(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -91,40 +99,154 @@ def _d(text: str | None) -> date | None:
 
 
 class SqliteStore(ReportStore):
-    def __init__(self, path: Path | str) -> None:
+    """``ReportStore`` on one SQLite file, through a bounded pool of connections.
+
+    **Why a pool.** A connection per thread leaked one file descriptor (the database plus
+    its -wal and -shm: three files) for every thread that ever ran an operation; with a
+    thread per HTTP connection that killed the server after a few hundred reporters. Here
+    at most ``pool_size`` connections ever exist (default 8, the local server's worker
+    threads). Each operation borrows one and gives it back; a caller that finds none free
+    waits up to ``timeout`` seconds. Connections are made on first need, each with the
+    same PRAGMAs, and one that raised a database error (other than a constraint) or was
+    left inside a transaction is closed rather than handed to the next caller.
+
+    ``close()`` waits (up to ``timeout``) for operations in flight, so a write that is
+    about to be acknowledged finishes, then closes every connection; afterwards any use
+    raises ``StoreError``.
+    """
+
+    def __init__(self, path: Path | str, *, pool_size: int = 8, timeout: float = 30.0) -> None:
+        if pool_size < 1:
+            raise ValueError("pool_size must be at least 1")
         self.path = str(path)
-        if self.path != ":memory:":
+        if self.path == ":memory:":
+            pool_size = 1  # every connection to ":memory:" would be a database of its own
+        else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self.pool_size = pool_size
+        self._timeout = timeout
+        self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=pool_size)
+        # one permit per connection that may exist: borrowing takes one, returning gives it
+        self._permits = threading.BoundedSemaphore(pool_size)
+        self._lock = threading.Lock()  # guards _open and _closed
+        self._open: set[sqlite3.Connection] = set()
+        self._closed = False
         # Writers queue here rather than in SQLite's busy handler, which sleeps in growing
         # steps and turned a few contended commits into a p99 of hundreds of milliseconds.
         self._write_lock = threading.Lock()
-        self._conn().executescript(_SCHEMA)
+        with self._borrow() as conn:
+            conn.executescript(_SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
+    # -- the pool ----------------------------------------------------------------------
+
+    @property
+    def open_connections(self) -> int:
+        """How many connections exist now (idle or borrowed); never above ``pool_size``."""
+        with self._lock:
+            return len(self._open)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA secure_delete=ON")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    @contextmanager
+    def _borrow(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one operation, given back (or discarded) afterwards."""
+        if self._closed:
+            raise StoreError("store is closed")
+        if not self._permits.acquire(timeout=self._timeout):
+            raise StoreError("no database connection became free")
+        conn: sqlite3.Connection | None = None
+        healthy = False
+        try:
+            with self._lock:
+                if self._closed:
+                    raise StoreError("store is closed")
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                try:
+                    conn = self._connect()
+                except sqlite3.Error as exc:
+                    raise StoreError("database cannot be opened") from exc
+                with self._lock:
+                    self._open.add(conn)
+            try:
+                yield conn
+            except sqlite3.IntegrityError:
+                healthy = not conn.in_transaction  # a refused row; the connection is fine
+                raise
+            except BaseException as exc:
+                # our own refusals (StoreError) come after a rollback; anything else from
+                # SQLite, or an interruption mid-statement, may have left the connection
+                # in a state nobody should inherit
+                healthy = isinstance(exc, StoreError) and not conn.in_transaction
+                raise
+            else:
+                healthy = not conn.in_transaction
+        finally:
+            if conn is not None:
+                self._give_back(conn, healthy)
+            self._permits.release()
+
+    def _give_back(self, conn: sqlite3.Connection, healthy: bool) -> None:
+        with self._lock:
+            keep = healthy and not self._closed
+            if not keep:
+                self._open.discard(conn)
+        if keep:
+            self._idle.put_nowait(conn)  # never full: one idle slot per permit
+        else:
+            with suppress(sqlite3.Error):
+                conn.close()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Finish operations in flight (up to ``timeout``), then close every connection.
+
+        Later use raises ``StoreError``. Connections still borrowed when the wait runs
+        out are closed by their borrower when it gives them back.
+        """
+        with self._lock:
+            self._closed = True
+        wait = self._timeout if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        taken = 0
+        for _ in range(self.pool_size):
+            if not self._permits.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                break
+            taken += 1
+        while True:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            with self._lock:
+                self._open.discard(conn)
+            with suppress(sqlite3.Error):
+                conn.close()
+        for _ in range(taken):
+            self._permits.release()
 
     # -- reports -------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One durable write transaction at a time (see ``_write_lock``)."""
-        conn = self._conn()
-        with self._write_lock:
+        """One durable write transaction at a time (see ``_write_lock``).
+
+        The lock is taken before a connection is borrowed, so writers waiting their turn
+        hold no connection that a reader could use.
+        """
+        with self._write_lock, self._borrow() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -132,6 +254,19 @@ class SqliteStore(ReportStore):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Every row of one query, on a borrowed connection given back before returning."""
+        try:
+            with self._borrow() as conn:
+                return list(conn.execute(sql, params).fetchall())
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite read failed") from exc
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> int:
+        """One statement in its own durable transaction; returns the rows it changed."""
+        with self._transaction() as conn:
+            return int(conn.execute(sql, params).rowcount)
 
     def create_report(
         self, report: ReportRecord, idempotency: IdempotencyRecord | None = None
@@ -186,23 +321,46 @@ class SqliteStore(ReportStore):
     def _link(
         self, conn: sqlite3.Connection, ids: tuple[str, ...], number: str, now: datetime
     ) -> None:
+        """Claim each file: it must exist, be sealed, unexpired and unclaimed.
+
+        ``sealed`` matters: a pending record is only a ticket, and a report that claimed
+        one would point at a file that may never arrive.
+        """
         for attachment_id in ids:
             cur = conn.execute(
                 "UPDATE attachments SET report_number=? "
-                "WHERE id=? AND report_number IS NULL AND expires_at>?",
+                "WHERE id=? AND state='sealed' AND report_number IS NULL AND expires_at>?",
                 (number, attachment_id, _ts(now)),
             )
             if cur.rowcount != 1:
                 raise AttachmentUnavailable(attachment_id)
 
     def get_report(self, number: str) -> ReportRecord | None:
-        row = self._conn().execute("SELECT * FROM reports WHERE number=?", (number,)).fetchone()
-        return None if row is None else self._report(row)
+        rows = self._read("SELECT * FROM reports WHERE number=?", (number,))
+        return self._report(rows[0]) if rows else None
 
     def iter_reports(self) -> Iterator[ReportRecord]:
-        rows = self._conn().execute("SELECT * FROM reports ORDER BY received_at, number")
-        for row in rows:
-            yield self._report(row)
+        """Page by page (keyset on the listing order), a connection borrowed per page.
+
+        A generator left half-read therefore holds no connection.
+        """
+        after: tuple[str, str] | None = None
+        while True:
+            if after is None:
+                rows = self._read(
+                    "SELECT * FROM reports ORDER BY received_at, number LIMIT ?", (_PAGE,)
+                )
+            else:
+                rows = self._read(
+                    "SELECT * FROM reports WHERE (received_at, number) > (?, ?) "
+                    "ORDER BY received_at, number LIMIT ?",
+                    (*after, _PAGE),
+                )
+            for row in rows:
+                yield self._report(row)
+            if len(rows) < _PAGE:
+                return
+            after = (str(rows[-1][2]), str(rows[-1][0]))
 
     @staticmethod
     def _report(row: tuple[Any, ...]) -> ReportRecord:
@@ -242,14 +400,16 @@ class SqliteStore(ReportStore):
         )
 
     def update_status(self, number: str, status: str, verification_due: date | None = None) -> None:
-        with self._write_lock:
-            cur = self._conn().execute(
+        try:
+            changed = self._write(
                 "UPDATE reports SET status=?, verification_due=COALESCE(?, verification_due) "
                 "WHERE number=?",
                 (status, verification_due.isoformat() if verification_due else None, number),
             )
-            if cur.rowcount != 1:
-                raise StoreError("no such report")
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
+        if changed != 1:
+            raise StoreError("no such report")
 
     # -- entries -------------------------------------------------------------------------
 
@@ -270,9 +430,11 @@ class SqliteStore(ReportStore):
                 self._link(conn, entry.attachments, entry.report_number, entry.at)
         except sqlite3.IntegrityError as exc:
             raise StoreError("no such report") from exc
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
 
     def list_entries(self, number: str, kind: str | None = None) -> list[Entry]:
-        rows = self._conn().execute(
+        rows = self._read(
             "SELECT report_number, kind, at, sealed, attachments FROM entries "
             "WHERE report_number=? AND (? IS NULL OR kind=?) ORDER BY id",
             (number, kind, kind),
@@ -285,7 +447,11 @@ class SqliteStore(ReportStore):
     # -- idempotency ---------------------------------------------------------------------
 
     def get_idempotency(self, key_hash: bytes) -> IdempotencyRecord | None:
-        return self._idempotency(self._conn(), key_hash)
+        try:
+            with self._borrow() as conn:
+                return self._idempotency(conn, key_hash)
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite read failed") from exc
 
     @staticmethod
     def _idempotency(conn: sqlite3.Connection, key_hash: bytes) -> IdempotencyRecord | None:
@@ -304,37 +470,35 @@ class SqliteStore(ReportStore):
 
     def create_attachment(self, record: AttachmentRecord) -> None:
         try:
-            with self._write_lock:
-                self._conn().execute(
-                    "INSERT INTO attachments VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
-                    (
-                        record.attachment_id,
-                        record.region,
-                        record.unit,
-                        record.content_type,
-                        record.max_bytes,
-                        _ts(record.created_at),
-                        _ts(record.expires_at),
-                        record.state,
-                        record.report_number,
-                        record.size,
-                    ),
-                )
+            self._write(
+                "INSERT INTO attachments VALUES (?,?,?,?,?,?,?,?,?,?,NULL)",
+                (
+                    record.attachment_id,
+                    record.region,
+                    record.unit,
+                    record.content_type,
+                    record.max_bytes,
+                    _ts(record.created_at),
+                    _ts(record.expires_at),
+                    record.state,
+                    record.report_number,
+                    record.size,
+                ),
+            )
         except sqlite3.IntegrityError as exc:
             raise StoreError("attachment id exists") from exc
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
 
     def get_attachment(self, attachment_id: str) -> AttachmentRecord | None:
-        row = (
-            self._conn()
-            .execute(
-                "SELECT id, region, unit, content_type, max_bytes, created_at, expires_at, state, "
-                "report_number, size FROM attachments WHERE id=?",
-                (attachment_id,),
-            )
-            .fetchone()
+        rows = self._read(
+            "SELECT id, region, unit, content_type, max_bytes, created_at, expires_at, state, "
+            "report_number, size FROM attachments WHERE id=?",
+            (attachment_id,),
         )
-        if row is None:
+        if not rows:
             return None
+        row = rows[0]
         return AttachmentRecord(
             attachment_id=str(row[0]),
             region=str(row[1]),
@@ -349,26 +513,52 @@ class SqliteStore(ReportStore):
         )
 
     def put_sealed_attachment(self, attachment_id: str, sealed: bytes, size: int) -> None:
-        with self._write_lock:
-            cur = self._conn().execute(
+        try:
+            changed = self._write(
                 "UPDATE attachments SET sealed=?, size=?, state='sealed' "
                 "WHERE id=? AND state='pending'",
                 (sealed, size, attachment_id),
             )
-            if cur.rowcount != 1:
-                raise AttachmentUnavailable(attachment_id)
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
+        if changed != 1:
+            raise AttachmentUnavailable(attachment_id)
 
     def get_sealed_attachment(self, attachment_id: str) -> bytes | None:
-        row = (
-            self._conn()
-            .execute("SELECT sealed FROM attachments WHERE id=?", (attachment_id,))
-            .fetchone()
-        )
-        return None if row is None or row[0] is None else bytes(row[0])
+        rows = self._read("SELECT sealed FROM attachments WHERE id=?", (attachment_id,))
+        return None if not rows or rows[0][0] is None else bytes(rows[0][0])
 
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local = threading.local()
+    def purge_uploads(self, now: datetime) -> int:
+        """Delete unclaimed uploads whose time ran out (records and sealed bytes).
+
+        Safe to call while the server takes reports: each batch is one write
+        transaction under the same writer lock as the claims, and both test the
+        record's state inside their statement (a claim needs ``expires_at > its time``
+        and no report; the purge needs ``expires_at <= now`` and no report), so a file
+        is either claimed or purged, never both. Batches keep each hold of the lock
+        short. ``secure_delete`` overwrites the freed pages; when much was freed, a
+        passive WAL checkpoint (which never waits for readers or writers) moves the
+        overwritten pages into the database file instead of leaving the old bytes in
+        the WAL until the next automatic checkpoint. No VACUUM: it would rewrite the
+        whole file under an exclusive lock.
+        """
+        purged = freed = 0
+        try:
+            while True:
+                with self._transaction() as conn:
+                    rows = conn.execute(
+                        "DELETE FROM attachments WHERE id IN (SELECT id FROM attachments "
+                        "WHERE report_number IS NULL AND expires_at<=? LIMIT ?) "
+                        "RETURNING COALESCE(LENGTH(sealed), 0)",
+                        (_ts(now), _PURGE_BATCH),
+                    ).fetchall()
+                purged += len(rows)
+                freed += sum(int(r[0]) for r in rows)
+                if len(rows) < _PURGE_BATCH:
+                    break
+            if freed >= _CHECKPOINT_AFTER_BYTES:
+                with self._borrow() as conn:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite purge failed") from exc
+        return purged

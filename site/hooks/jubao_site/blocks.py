@@ -106,7 +106,7 @@ def industries(office: OfficeConfig, lang: Lang, link: Link) -> str:
     for industry in office.industries:
         criteria = pick(lang, industry.criteria, industry.criteria_en) or none_found
         rows.append(
-            f"<tr><th scope=\"row\">{escape(pick(lang, industry.name, industry.name_en))}</th>"
+            f'<tr><th scope="row">{escape(pick(lang, industry.name, industry.name_en))}</th>'
             f"<td>{escape(criteria)}</td></tr>"
         )
     head = pick(lang, "行业领域", "Industry")
@@ -157,8 +157,11 @@ def process_steps(office: OfficeConfig, lang: Lang) -> list[tuple[str, str, str]
     values = facts.facts(office, lang)
     steps = [Step.model_validate(item) for item in raw["steps"]]
     return [
-        (facts.fill(s.title[lang], values), facts.fill(s.limit[lang], values),
-         facts.fill(s.text[lang], values))
+        (
+            facts.fill(s.title[lang], values),
+            facts.fill(s.limit[lang], values),
+            facts.fill(s.text[lang], values),
+        )
         for s in steps
     ]
 
@@ -206,4 +209,3 @@ def tag_rule(office: OfficeConfig, lang: Lang, link: Link) -> str:
             "ignored, and your report is still received.",
         ]
     return '<ul class="jubao-tag-rule">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-

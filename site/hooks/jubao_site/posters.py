@@ -146,8 +146,10 @@ def gallery(office: OfficeConfig, lang: Lang, link: Link, site_link: Link) -> st
     if manifest.brochures:
         items = []
         for code, rel in sorted(manifest.brochures.items()):
-            name = {"zh": pick(lang, "中文宣传册", "Brochure in Chinese"),
-                    "en": pick(lang, "英文宣传册", "Brochure in English")}.get(code, code)
+            name = {
+                "zh": pick(lang, "中文宣传册", "Brochure in Chinese"),
+                "en": pick(lang, "英文宣传册", "Brochure in English"),
+            }.get(code, code)
             items.append(f'<li><a href="{file_url(rel)}" download>{escape(name)} (PDF)</a></li>')
         title = pick(lang, "宣传画册", "Brochures")
         brochures = (

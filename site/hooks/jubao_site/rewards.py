@@ -50,8 +50,17 @@ def _citations(citations: list[dict[str, Any]], lang: Lang) -> str:
         )
         heads.append(head)
         note = pick(lang, c.get("note_zh") or "", c.get("note_en") or "")
-        notes.append(f"<li>{head}" + (f"：{escape(note)}" if note and lang == "zh" else
-                                      f": {escape(note)}" if note else "") + "</li>")
+        notes.append(
+            f"<li>{head}"
+            + (
+                f"：{escape(note)}"
+                if note and lang == "zh"
+                else f": {escape(note)}"
+                if note
+                else ""
+            )
+            + "</li>"
+        )
     label = pick(lang, "依据", "Basis")
     joined = "；".join(heads) if lang == "zh" else "; ".join(heads)
     return (
@@ -88,13 +97,12 @@ def _formula_text(data: dict[str, Any], formula: dict[str, Any], lang: Lang) -> 
     if kind == "per_death_by_grade":
         per = formula["per_death_yuan"]
         parts = [
-            f"{_grade_name(data, g, lang)}："
-            if lang == "zh"
-            else f"{_grade_name(data, g, lang)}: "
+            f"{_grade_name(data, g, lang)}：" if lang == "zh" else f"{_grade_name(data, g, lang)}: "
             for g in grades
         ]
         lines = [
-            parts[i] + (
+            parts[i]
+            + (
                 pick(lang, f"每人 {_yuan(per[g], lang)}", f"{_yuan(per[g], lang)} per death")
                 if g in per
                 else not_found
@@ -126,8 +134,11 @@ def _formula_text(data: dict[str, Any], formula: dict[str, Any], lang: Lang) -> 
             else:
                 amount = not_found
             lines.append(
-                pick(lang, f"避免{_grade_name(data, g, lang)}：{amount}",
-                     f"avoided an {_grade_name(data, g, lang)}: {amount}")
+                pick(
+                    lang,
+                    f"避免{_grade_name(data, g, lang)}：{amount}",
+                    f"avoided an {_grade_name(data, g, lang)}: {amount}",
+                )
             )
         return "<br>".join(lines)
     raise ValueError(f"unknown formula {kind!r}")  # the core validates; a new kind needs text
@@ -139,12 +150,21 @@ def _rule_set_html(data: dict[str, Any], name: str, lang: Lang) -> str:
     for kind, formula_id in rs["kinds"].items():
         formula = rs["formulas"][formula_id]
         label = data["kinds"][kind][lang]
-        rows.append(_rule_item(escape(label), _formula_text(data, formula, lang),
-                               _citations(formula["citations"], lang)))
+        rows.append(
+            _rule_item(
+                escape(label),
+                _formula_text(data, formula, lang),
+                _citations(formula["citations"], lang),
+            )
+        )
     if rs.get("max_single_reward_yuan") is not None:
-        rows.append(_rule_item(pick(lang, "单次奖励上限", "Maximum single reward"),
-                               _yuan(rs["max_single_reward_yuan"], lang),
-                               _citations(rs.get("max_single_citations", []), lang)))
+        rows.append(
+            _rule_item(
+                pick(lang, "单次奖励上限", "Maximum single reward"),
+                _yuan(rs["max_single_reward_yuan"], lang),
+                _citations(rs.get("max_single_citations", []), lang),
+            )
+        )
     uplift = rs["employee_uplift"]
     if uplift["percent"]:
         cap = uplift.get("cap_yuan")
@@ -157,14 +177,28 @@ def _rule_set_html(data: dict[str, Any], name: str, lang: Lang) -> str:
         )
     else:
         uplift_text = pick(lang, "不上浮", "no uplift")
-    rows.append(_rule_item(pick(lang, "从业人员举报本单位", "Employees reporting their employer"),
-                           escape(uplift_text), _citations(uplift["citations"], lang)))
+    rows.append(
+        _rule_item(
+            pick(lang, "从业人员举报本单位", "Employees reporting their employer"),
+            escape(uplift_text),
+            _citations(uplift["citations"], lang),
+        )
+    )
     mode = data["rounding_modes"][rs["rounding"]["mode"]][lang]
-    rows.append(_rule_item(pick(lang, "取整", "Rounding"), escape(mode),
-                           _citations(rs["rounding"]["citations"], lang)))
-    rows.append(_rule_item(pick(lang, "联名举报", "Joint reports"),
-                           pick(lang, "奖金平均分配", "the reward is split equally"),
-                           _citations(rs["joint_split"]["citations"], lang)))
+    rows.append(
+        _rule_item(
+            pick(lang, "取整", "Rounding"),
+            escape(mode),
+            _citations(rs["rounding"]["citations"], lang),
+        )
+    )
+    rows.append(
+        _rule_item(
+            pick(lang, "联名举报", "Joint reports"),
+            pick(lang, "奖金平均分配", "the reward is split equally"),
+            _citations(rs["joint_split"]["citations"], lang),
+        )
+    )
     exclusions = "".join(
         f"<li>{escape(pick(lang, e['reason_zh'], e['reason_en']))}"
         f"{_citations(e['citations'] + rs.get('eligibility_citations', []), lang)}</li>"
@@ -173,7 +207,7 @@ def _rule_set_html(data: dict[str, Any], name: str, lang: Lang) -> str:
     title = escape(pick(lang, rs["title_zh"], rs["title_en"]))
     partial = (
         '<p class="jubao-warning">'
-        f'{pick(lang, "本规则集不完整。", "This rule set is incomplete.")}</p>'
+        f"{pick(lang, '本规则集不完整。', 'This rule set is incomplete.')}</p>"
         if rs.get("partial")
         else ""
     )
@@ -222,8 +256,9 @@ def rules_table(office: OfficeConfig, lang: Lang) -> str:
 # ---- the calculator form ----------------------------------------------------------------
 
 
-def _number(name: str, label: str, value: int, minimum: int, maximum: int, hint: str = "",
-            step: str = "1") -> str:
+def _number(
+    name: str, label: str, value: int, minimum: int, maximum: int, hint: str = "", step: str = "1"
+) -> str:
     hint_html = f'<p class="field-hint" id="c-{name}-hint">{escape(hint)}</p>' if hint else ""
     described = f' aria-describedby="c-{name}-hint"' if hint else ""
     return (
@@ -254,7 +289,7 @@ def calculator(office: OfficeConfig, lang: Lang, site_link: Link) -> str:
     )
     kinds = "".join(
         f'<label class="choice"><input type="radio" name="kind" value="{escape(kind)}"'
-        f'{" checked" if i == 0 else ""}> {escape(label[lang])}</label>'
+        f"{' checked' if i == 0 else ''}> {escape(label[lang])}</label>"
         for i, (kind, label) in enumerate(data["kinds"].items())
     )
     grade_options = f'<option value="">{pick(lang, "未确定", "not known")}</option>' + "".join(
@@ -263,59 +298,89 @@ def calculator(office: OfficeConfig, lang: Lang, site_link: Link) -> str:
     )
     fields = [
         '<div class="field" data-field="rule_set"><label for="c-rule_set">'
-        f'{pick(lang, "奖励规则", "Reward rules")}</label>'
+        f"{pick(lang, '奖励规则', 'Reward rules')}</label>"
         f'<select id="c-rule_set" name="rule_set">{rule_options}</select></div>',
         f'<div class="field" data-field="kind"><fieldset><legend>'
-        f'{pick(lang, "举报类型", "Kind of report")}</legend>{kinds}</fieldset></div>',
+        f"{pick(lang, '举报类型', 'Kind of report')}</legend>{kinds}</fieldset></div>",
         _check("verified", pick(lang, "经核查属实", "Verified as true"), True),
-        _check("already_handled_by_regulator",
-               pick(lang, "企业和监管部门此前已发现并按规定处理",
-                    "Already found and handled by the firm and the regulator"), False),
+        _check(
+            "already_handled_by_regulator",
+            pick(
+                lang,
+                "企业和监管部门此前已发现并按规定处理",
+                "Already found and handled by the firm and the regulator",
+            ),
+            False,
+        ),
         '<div class="field" data-field="real_name"><fieldset><legend>'
-        f'{pick(lang, "举报方式", "Identity")}</legend>'
+        f"{pick(lang, '举报方式', 'Identity')}</legend>"
         '<label class="choice"><input type="radio" name="real_name" value="1" checked> '
-        f'{pick(lang, "实名举报", "With my name")}</label>'
+        f"{pick(lang, '实名举报', 'With my name')}</label>"
         '<label class="choice"><input type="radio" name="real_name" value="0"> '
-        f'{pick(lang, "匿名举报", "Anonymous")}</label></fieldset></div>',
+        f"{pick(lang, '匿名举报', 'Anonymous')}</label></fieldset></div>",
         _check("has_contact", pick(lang, "留有有效联系方式", "Left a working contact"), True),
-        _check("reporter_is_employee",
-               pick(lang, "举报人是被举报单位的从业人员",
-                    "The reporter works for the unit reported"),
-               False),
-        _number("report_order",
-                pick(lang, "第几个举报此事", "Order among reporters of this matter"),
-                1, 1, limits["max_report_order"],
-                pick(lang, "1 表示最先举报", "1 means the first to report")),
-        _number("joint_reporters", pick(lang, "联名举报人数", "People reporting jointly"), 1, 1,
-                limits["max_joint_reporters"]),
-        _number("fine_total_yuan", pick(lang, "行政处罚罚款合计（元）", "Total fines (yuan)"), 0, 0,
-                limits["max_fine_yuan"],
-                pick(lang, "对单位及有关人员的罚款之和", "fines on the unit and persons concerned"),
-                step="0.01"),
+        _check(
+            "reporter_is_employee",
+            pick(lang, "举报人是被举报单位的从业人员", "The reporter works for the unit reported"),
+            False,
+        ),
+        _number(
+            "report_order",
+            pick(lang, "第几个举报此事", "Order among reporters of this matter"),
+            1,
+            1,
+            limits["max_report_order"],
+            pick(lang, "1 表示最先举报", "1 means the first to report"),
+        ),
+        _number(
+            "joint_reporters",
+            pick(lang, "联名举报人数", "People reporting jointly"),
+            1,
+            1,
+            limits["max_joint_reporters"],
+        ),
+        _number(
+            "fine_total_yuan",
+            pick(lang, "行政处罚罚款合计（元）", "Total fines (yuan)"),
+            0,
+            0,
+            limits["max_fine_yuan"],
+            pick(lang, "对单位及有关人员的罚款之和", "fines on the unit and persons concerned"),
+            step="0.01",
+        ),
         '<div class="field" data-field="accident_grade"><label for="c-accident_grade">'
-        f'{pick(lang, "事故等级", "Accident grade")}</label>'
+        f"{pick(lang, '事故等级', 'Accident grade')}</label>"
         '<select id="c-accident_grade" name="accident_grade" '
         'aria-describedby="c-accident_grade-hint">'
         f"{grade_options}</select>"
         '<p class="field-hint" id="c-accident_grade-hint">'
-        + pick(lang,
-               "瞒报、谎报事故：最终确认的等级；隐患或违法行为：举报避免的事故等级（部分规则集使用）",
-               "Concealed accident: its final grade. Hazard or violation: the grade of the "
-               "accident avoided (used by some rule sets).")
+        + pick(
+            lang,
+            "瞒报、谎报事故：最终确认的等级；隐患或违法行为：举报避免的事故等级（部分规则集使用）",
+            "Concealed accident: its final grade. Hazard or violation: the grade of the "
+            "accident avoided (used by some rule sets).",
+        )
         + "</p></div>",
-        _number("concealed_deaths",
-                pick(lang, "查实瞒报、谎报的死亡人数", "Verified concealed deaths"),
-                0, 0, limits["max_concealed_deaths"]),
+        _number(
+            "concealed_deaths",
+            pick(lang, "查实瞒报、谎报的死亡人数", "Verified concealed deaths"),
+            0,
+            0,
+            limits["max_concealed_deaths"],
+        ),
     ]
-    needs_js = pick(lang, "计算器需要启用浏览器的 JavaScript。上面的表格列出了全部规则。",
-                    "The calculator needs JavaScript. The table above lists every rule.")
+    needs_js = pick(
+        lang,
+        "计算器需要启用浏览器的 JavaScript。上面的表格列出了全部规则。",
+        "The calculator needs JavaScript. The table above lists every rule.",
+    )
     return (
         f'<form class="jubao-calc" id="reward-calculator" data-rules="{site_link(RULES_ASSET)}" '
-        f'novalidate>'
+        f"novalidate>"
         f'<noscript><p class="jubao-note">{needs_js}</p></noscript>'
         + "".join(fields)
         + f'<button type="submit" class="md-button md-button--primary">'
-        f'{pick(lang, "计算", "Calculate")}</button>'
+        f"{pick(lang, '计算', 'Calculate')}</button>"
         '<div class="jubao-calc__result" id="reward-result" role="status" aria-live="polite" '
-        'hidden></div></form>'
+        "hidden></div></form>"
     )
