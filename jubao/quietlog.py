@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import PurePath
 from types import TracebackType
 from typing import Any, TextIO
 
@@ -29,8 +30,8 @@ OURS = "jubao"
 
 
 def _where(tb: TracebackType | None) -> list[str]:
-    frames = traceback.extract_tb(tb)[-3:] if tb is not None else []
-    return [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames]
+    frames = traceback.extract_tb(tb)[-3:]  # none without a traceback
+    return [f"{PurePath(f.filename).name}:{f.lineno}:{f.name}" for f in frames]
 
 
 class QuietFormatter(logging.Formatter):

@@ -281,6 +281,41 @@ def test_a_replayed_receipt_names_the_poster_issuer_again(world: World) -> None:
     assert replay.response.source_issuer == world.intake.office.regions_by_code[s.REGION].name
 
 
+def test_a_replay_after_a_lost_race_names_the_poster_issuer_too(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag = tags.sign(f"{s.REGION}-c0012", world.intake.tag_key)
+    world.intake.submit(dict(REPORT, source=tag), "tag-key-000000000003")
+    monkeypatch.setattr(world.store, "get_idempotency", lambda key_hash: None)
+    replay = world.intake.submit(dict(REPORT, source=tag), "tag-key-000000000003")
+    assert replay.replayed
+    assert replay.response.source_issuer == world.intake.office.regions_by_code[s.REGION].name
+
+
+@pytest.mark.parametrize(("granularity", "kept"), [("region", f"{s.REGION}-r"), ("none", None)])
+def test_the_intake_stores_the_tag_at_the_office_granularity(
+    world: World, granularity: str, kept: str | None
+) -> None:
+    posters = world.intake.office.posters.model_copy(update={"tag_granularity": granularity})
+    world.intake.office = world.intake.office.model_copy(update={"posters": posters})
+    tag = tags.sign(f"{s.REGION}-c0012", world.intake.tag_key)
+    result = world.intake.submit(dict(REPORT, source=tag))
+    assert result.response.source_issuer == world.intake.office.regions_by_code[s.REGION].name
+    stored = world.store.get_report(_number(result.response.receipt))
+    assert stored is not None and stored.source == kept
+
+
+def test_a_first_answer_says_it_is_not_a_replay(world: World) -> None:
+    assert world.intake.submit(REPORT, "first-key-000000001").replayed is False
+
+
+def test_a_client_address_that_is_not_text_still_keys_a_retry(world: World) -> None:
+    """The implicit idempotency key hashes who sent the report; any string must do."""
+    first = world.intake.submit(REPORT, client="\ud800 odd")
+    again = world.intake.submit(REPORT, client="\ud800 odd")
+    assert again.replayed and again.response.receipt == first.response.receipt
+
+
 @pytest.mark.parametrize(
     ("granularity", "kept"), [("place", "340102-c0012"), ("region", "340102-r"), ("none", None)]
 )

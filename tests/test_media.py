@@ -448,3 +448,27 @@ def test_garbage_is_refused_with_media_error_only(data: bytes, kind: str) -> Non
     except media.MediaError:
         return
     assert media.strip_metadata(out, kind) == out
+
+
+@pytest.mark.parametrize(
+    ("declared", "sniffed"),
+    [("image/jpeg", media.MP4), ("video/mp4", media.JPEG), ("application/pdf", media.QUICKTIME)],
+)
+def test_only_videos_stand_in_for_each_other(declared: str, sniffed: str) -> None:
+    assert media.compatible(declared, sniffed) is False
+
+
+def test_every_parameter_of_a_declared_type_is_dropped() -> None:
+    assert media.normalise(" Image/JPG ; name=a.jpg; charset=binary") == "image/jpeg"
+
+
+@pytest.mark.parametrize("marker", [0xC0, 0xC4, 0xDB, 0xDD, 0xF0, 0xFD])
+def test_jpeg_segments_that_are_not_metadata_are_kept(marker: int) -> None:
+    """Only APPn (E0-EF) and comments (FE) can carry metadata; frame, tables, restart
+    intervals and the JPEG extensions (F0-FD) are image data."""
+    assert media._keep_jpeg_segment(marker, b"\x00" * 8)
+
+
+@pytest.mark.parametrize("marker", [*range(0xE1, 0xEE), 0xEF, 0xFE])
+def test_app_segments_and_comments_are_dropped(marker: int) -> None:
+    assert not media._keep_jpeg_segment(marker, b"Exif\x00\x00")

@@ -16,6 +16,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from types import SimpleNamespace, TracebackType
 
 import pytest
 from chalicelib import api
+from chalicelib.errors import ApiError
 from chalicelib.intake import Intake
 from chalicelib.store.base import StoreError
 
@@ -94,6 +96,8 @@ def captured() -> Iterator[Captured]:
         for handler in handlers:
             root.addHandler(handler)
         root.setLevel(level)
+        for name in ("waitress", "waitress.queue"):  # install() set them: leave no trace
+            logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def _raise_leaky() -> None:
@@ -284,6 +288,8 @@ def test_install_takes_over_every_handler_and_quiets_waitress() -> None:
     ours.addHandler(chalices)  # Chalice gives its app logger a handler of its own
     ours.propagate = False
     stream = io.StringIO()
+    for name in ("waitress", "waitress.queue"):  # whatever an earlier test left
+        logging.getLogger(name).setLevel(logging.NOTSET)
     try:
         quietlog.install(stream)
         assert len(root.handlers) == 1 and root.handlers[0] is not stray
@@ -371,3 +377,28 @@ def test_every_refusal_has_one_shape_and_field_messages_name_the_rule() -> None:
     with pytest.raises(KeyError) as unknown:
         ApiError("no_such_code")
     assert unknown.value.args == ("no_such_code",)
+
+
+def test_the_request_line_times_the_handler_in_milliseconds(captured: Captured) -> None:
+    def slow(request: api.HttpRequest) -> api.HttpResponse:
+        time.sleep(0.03)
+        return api.json_response(200, {"ok": True})
+
+    api.guarded("report_status", slow)(_request())
+    (line,) = [line for line in captured.lines() if line.get("event") == "request"]
+    assert line["route"] == "report_status" and line["status"] == 200
+    ms = line["ms"]
+    assert isinstance(ms, float) and 30 <= ms < 5_000  # milliseconds, not seconds
+    assert round(ms, 2) == ms
+
+
+def test_an_error_answer_keeps_its_headers() -> None:
+    limited = api.error_response(ApiError("rate_limited", headers={"Retry-After": "7"}))
+    assert limited.status == 429 and limited.headers["Retry-After"] == "7"
+
+
+def test_a_record_is_stamped_with_its_own_time_in_utc() -> None:
+    record = logging.LogRecord("jubao.api", logging.INFO, __file__, 1, "{}", None, None)
+    record.created = 86_400.5  # 1970-01-02, long before now
+    line = quietlog.QuietFormatter().format(record)
+    assert line.startswith("1970-01-02T00:00:00Z INFO ")

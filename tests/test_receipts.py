@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 from chalicelib import crypto
-from chalicelib.receipts import ALPHABET, MalformedReceipt, Receipt
+from chalicelib.receipts import ALPHABET, MAX_TEXT, MalformedReceipt, Receipt
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -152,3 +152,13 @@ def test_mac_depends_on_key_and_whole_receipt():
 def test_repr_hides_the_secret():
     receipt = Receipt.new()
     assert receipt.secret not in repr(receipt)
+
+
+def test_a_receipt_padded_to_the_length_limit_still_parses():
+    """Up to ``MAX_TEXT`` characters are read (pasted with spaces around); one more is not."""
+    receipt = Receipt.new()
+    printed = str(receipt)
+    padded = printed + " " * (MAX_TEXT - len(printed))
+    assert len(padded) == MAX_TEXT and Receipt.parse(padded) == receipt
+    with pytest.raises(MalformedReceipt):
+        Receipt.parse(padded + " ")

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import PurePath
 from typing import Any
 
 from pydantic import BaseModel
@@ -120,7 +121,7 @@ def internal_error() -> HttpResponse:
 def _log_failure(route: str, exc: BaseException) -> None:
     # only where it happened, never the message: messages can carry user input
     frames = traceback.extract_tb(exc.__traceback__)
-    where = [f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}:{f.name}" for f in frames[-5:]]
+    where = [f"{PurePath(f.filename).name}:{f.lineno}:{f.name}" for f in frames[-5:]]
     log.error(
         json.dumps(
             {"event": "unhandled", "route": route, "error": type(exc).__name__, "where": where}

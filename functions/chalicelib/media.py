@@ -315,10 +315,10 @@ _SOS, _EOI, _SOI, _APP0, _APP2, _APP14 = 0xDA, 0xD9, 0xD8, 0xE0, 0xE2, 0xEE
 
 
 def _keep_jpeg_segment(marker: int, payload: bytes) -> bool:
+    """Whether a segment other than an ICC profile's (rebuilt by ``strip_jpeg``) is kept:
+    the JFIF and Adobe headers, and everything that is not APPn or a comment."""
     if marker == _APP0:
         return payload.startswith(b"JFIF\0")
-    if marker == _APP2:
-        return payload.startswith(b"ICC_PROFILE\0")
     if marker == _APP14:
         return payload.startswith(b"Adobe")
     return not (0xE0 <= marker <= 0xEF or marker == 0xFE)

@@ -150,19 +150,33 @@ def test_every_commit_syncs_the_write_ahead_log(tmp_path: Path) -> None:
     assert control < REPORTS, "the control must not sync at every commit"
 
 
-def test_a_purge_of_many_large_uploads_counts_them_all_and_checkpoints(tmp_path: Path) -> None:
-    """More than one batch (100) and more than the checkpoint threshold (8 MiB)."""
+def test_a_purge_counts_every_batch_and_leaves_no_sealed_bytes_in_the_file(
+    tmp_path: Path,
+) -> None:
+    """More than one batch (100), all the bytes in the first: the checkpoint after the
+    purge moves the zeroed pages into the database file, so the sealed bytes are gone
+    from it at once, not when the WAL next grows to SQLite's automatic checkpoint."""
     from datetime import timedelta
 
-    store = SqliteStore(tmp_path / "jubao.sqlite3")
+    from chalicelib.store import sqlite
+
+    path = tmp_path / "jubao.sqlite3"
+    store = SqliteStore(path)
     ids = []
-    for _ in range(101):
+    for _ in range(sqlite._PURGE_BATCH):
         record = s.attachment(expires_in=timedelta(seconds=-1))
         store.create_attachment(record)
-        store.put_sealed_attachment(record.attachment_id, b"\x5a" * 84_000, 84_000)
+        store.put_sealed_attachment(record.attachment_id, b"\x5a" * 1000, 1000)
         ids.append(record.attachment_id)
+    never_sealed = s.attachment(expires_in=timedelta(seconds=-1))
+    store.create_attachment(never_sealed)  # the second batch: nothing to free
+    ids.append(never_sealed.attachment_id)
+    with store._borrow() as conn:  # as if SQLite had checkpointed meanwhile
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    assert b"\x5a" * 1000 in path.read_bytes()
     assert store.purge_uploads(s.now()) == 101
     assert all(store.get_attachment(i) is None for i in ids)
+    assert b"\x5a" * 64 not in path.read_bytes()
     assert store.purge_uploads(s.now()) == 0
     store.close()
 

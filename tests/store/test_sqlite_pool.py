@@ -98,6 +98,9 @@ def test_every_pooled_connection_is_durable(store: SqliteStore) -> None:
             assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
             assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
             assert conn.execute("PRAGMA secure_delete").fetchone() == (1,)
+            # a writer waits for the lock as long as the store's timeout (30 s), not
+            # sqlite3's default 5 s, before it gives up on a busy database
+            assert conn.execute("PRAGMA busy_timeout").fetchone() == (30_000,)
 
 
 def test_an_exhausted_pool_waits_then_fails_clearly(database: Path) -> None:

@@ -83,7 +83,6 @@ CREATE TABLE IF NOT EXISTS attachments (
 
 _PAGE = 200  # reports per page of iter_reports
 _PURGE_BATCH = 100  # attachments deleted per write transaction of purge_uploads
-_CHECKPOINT_AFTER_BYTES = 8 * 1024 * 1024  # a purge that freed this much checkpoints
 
 
 def _ts(value: datetime) -> str:
@@ -536,11 +535,11 @@ class SqliteStore(ReportStore):
         record's state inside their statement (a claim needs ``expires_at > its time``
         and no report; the purge needs ``expires_at <= now`` and no report), so a file
         is either claimed or purged, never both. Batches keep each hold of the lock
-        short. ``secure_delete`` overwrites the freed pages; when much was freed, a
-        passive WAL checkpoint (which never waits for readers or writers) moves the
-        overwritten pages into the database file instead of leaving the old bytes in
-        the WAL until the next automatic checkpoint. No VACUUM: it would rewrite the
-        whole file under an exclusive lock.
+        short. ``secure_delete`` overwrites the freed pages in the WAL; when anything
+        was freed, a passive WAL checkpoint (which never waits for readers or writers)
+        moves the overwritten pages into the database file at once, instead of leaving
+        the old bytes there until the WAL next reaches SQLite's automatic checkpoint.
+        No VACUUM: it would rewrite the whole file under an exclusive lock.
         """
         purged = freed = 0
         try:
@@ -556,7 +555,7 @@ class SqliteStore(ReportStore):
                 freed += sum(int(r[0]) for r in rows)
                 if len(rows) < _PURGE_BATCH:
                     break
-            if freed >= _CHECKPOINT_AFTER_BYTES:
+            if freed > 0:  # the zeroed pages into the database file, now
                 with self._borrow() as conn:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except sqlite3.Error as exc:
