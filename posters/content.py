@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from chalicelib import rewards
 from chalicelib.office import ChannelKind, OfficeConfig
+from chalicelib.rewards import loader, schema
 from pydantic import BaseModel, ConfigDict, Field
 
 Lang = Literal["zh", "en"]
@@ -164,19 +164,19 @@ def reward_facts(rule_set_name: str, lang: Lang) -> dict[str, str]:
     amount the rule set does not have fails to load instead of printing a guess.
     """
     try:
-        rule_set = rewards.load_rule_set(rule_set_name)
+        rule_set = loader.load_rule_set(rule_set_name)
     except (OSError, ValueError) as exc:
         raise ContentError(f"reward rule set {rule_set_name!r}: {exc}") from None
     found = {"rule_set_title": rule_set.title_zh if lang == "zh" else rule_set.title_en}
     caps = [] if rule_set.max_single_reward_yuan is None else [rule_set.max_single_reward_yuan]
     for kind, formula_id in rule_set.kinds.items():
         formula = rule_set.formulas[formula_id]
-        if isinstance(formula, rewards.PercentOfFine) and kind in ("hazard", "violation"):
+        if isinstance(formula, schema.PercentOfFine) and kind in ("hazard", "violation"):
             found["fine_percent"] = f"{formula.rate_basis_points / 100:g}"
             found["fine_floor"] = yuan(formula.floor_yuan, lang)
             found["fine_cap"] = yuan(formula.cap_yuan, lang)
             caps.append(formula.cap_yuan)
-        elif isinstance(formula, rewards.PerDeathByGrade) and kind == "concealed_accident":
+        elif isinstance(formula, schema.PerDeathByGrade) and kind == "concealed_accident":
             found["per_death_min"] = yuan(min(formula.per_death_yuan.values()), lang)
             found["per_death_max"] = yuan(max(formula.per_death_yuan.values()), lang)
             caps.append(formula.cap_yuan)

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from chalicelib.office import load_office
-from chalicelib.rewards import RewardCase, evaluate, rule_set_names
+from chalicelib.rewards.case import RewardCase
+from chalicelib.rewards.engine import evaluate
+from chalicelib.rewards.loader import rule_set_names
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "jubao"

@@ -1,7 +1,7 @@
 """The site's reward-engine.js, run under node, against the Python module (the authority).
 
 One node process interprets the exported rule data (the same JSON the site ships) for
-every case sent to it; the answers must equal ``chalicelib.rewards.evaluate`` exactly,
+every case sent to it; the answers must equal ``chalicelib.rewards.engine.evaluate`` exactly,
 texts and citations included.
 """
 
@@ -18,14 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chalicelib.rewards import (
-    MAX_CONCEALED_DEATHS,
-    MAX_FINE_YUAN,
-    RewardCase,
-    evaluate,
-    export_rule_sets,
-    rule_set_names,
-)
+from chalicelib.rewards.case import RewardCase
+from chalicelib.rewards.engine import evaluate
+from chalicelib.rewards.export import export_rule_sets
+from chalicelib.rewards.loader import rule_set_names
+from chalicelib.rewards.schema import MAX_CONCEALED_DEATHS, MAX_FINE_YUAN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError

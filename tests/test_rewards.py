@@ -13,18 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from chalicelib import rewards
-from chalicelib.rewards import (
-    PercentOfFine,
-    RewardCase,
-    RewardResult,
-    RuleSet,
-    RuleSetError,
-    evaluate,
-    export_rule_sets,
-    load_rule_set,
-    rule_sets,
-)
+from chalicelib.rewards import loader, schema
+from chalicelib.rewards.case import RewardCase
+from chalicelib.rewards.engine import RewardResult, evaluate
+from chalicelib.rewards.export import export_rule_sets
+from chalicelib.rewards.loader import load_rule_set, rule_sets
+from chalicelib.rewards.schema import PercentOfFine, RuleSet, RuleSetError
 from chalicelib.settings import get_office
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -333,7 +327,7 @@ def test_anhui_eligibility_says_national_rules_are_borrowed() -> None:
         {"fine_total_yuan": "-1"},
         {"fine_total_yuan": "1e3"},
         {"fine_total_yuan": True},
-        {"fine_total_yuan": rewards.MAX_FINE_YUAN + 1},
+        {"fine_total_yuan": schema.MAX_FINE_YUAN + 1},
         {"verified": "true"},
         {"report_order": 0},
         {"joint_reporters": 0},
@@ -388,7 +382,7 @@ def test_unknown_rule_set() -> None:
 
 def test_rule_set_precedence_argument_then_case_then_office_default() -> None:
     office_default = get_office().rules.reward_rule_set
-    assert rewards.default_rule_set_name() == office_default
+    assert loader.default_rule_set_name() == office_default
     c = case(kind="concealed_accident", accident_grade="larger", concealed_deaths=4, rule_set=ANHUI)
     assert evaluate(c).basis.rule_set == ANHUI
     assert evaluate(c, NATIONAL).basis.rule_set == NATIONAL
@@ -456,7 +450,7 @@ def fines_fen() -> st.SearchStrategy[int]:
     return st.one_of(
         st.integers(0, 5_000_000),
         st.integers(0, 300_000_000),
-        st.integers(0, rewards.MAX_FINE_YUAN * 100),
+        st.integers(0, schema.MAX_FINE_YUAN * 100),
         st.sampled_from([0, 1, 2_000_000, 2_000_001, 200_000_000, 199_999_999]),
     )
 
@@ -471,7 +465,7 @@ def _bounds(rule_set: RuleSet, c: RewardCase) -> tuple[int, int]:
     factor = Decimal(100 + uplift.percent) / 100
     if isinstance(formula, PercentOfFine):
         least, most = formula.floor_yuan, formula.cap_yuan
-    elif isinstance(formula, rewards.PerDeathByGrade):
+    elif isinstance(formula, schema.PerDeathByGrade):
         least, most = min(formula.per_death_yuan.values()), formula.cap_yuan
     else:
         least = min(t.min_yuan for t in formula.tiers.values())

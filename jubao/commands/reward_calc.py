@@ -12,7 +12,10 @@ import json
 import sys
 from typing import Any
 
-from chalicelib.rewards import RewardCase, RuleSetError, evaluate, load_rule_set, rule_set_names
+from chalicelib.rewards.case import RewardCase
+from chalicelib.rewards.engine import evaluate
+from chalicelib.rewards.loader import load_rule_set, rule_set_names
+from chalicelib.rewards.schema import RuleSetError
 from pydantic import ValidationError
 
 EXIT_INVALID = 2

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from chalicelib import rewards
+from chalicelib.rewards import engine
+from chalicelib.rewards.case import RewardCase
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Site, screenshot
@@ -66,7 +67,7 @@ def test_calculator_gives_the_rule_answer(
     site: Site, page: Page, rule_set: str | None, facts: dict[str, Any]
 ) -> None:
     case = {**BASE, **facts}
-    expected = rewards.evaluate(rewards.RewardCase(**case), rule_set)
+    expected = engine.evaluate(RewardCase(**case), rule_set)
     page.goto(f"{site.url}/rewards/")
     expect(page.locator("#reward-calculator.is-ready")).to_be_attached()
     fill_case(page, rule_set, case)
@@ -90,7 +91,7 @@ def test_calculator_gives_the_rule_answer(
 
 def test_calculator_in_english(site: Site, page: Page) -> None:
     case = {**BASE, "kind": "concealed_accident", "accident_grade": "major", "concealed_deaths": 12}
-    expected = rewards.evaluate(rewards.RewardCase(**case))
+    expected = engine.evaluate(RewardCase(**case))
     page.goto(f"{site.url}/en/rewards/")
     expect(page.locator("#reward-calculator.is-ready")).to_be_attached()
     fill_case(page, None, case)

@@ -91,12 +91,12 @@ def test_unknown_placeholders_and_rule_sets_fail_loudly(
 
 
 def test_reward_amounts_come_from_the_rule_set(content: Content) -> None:
-    from chalicelib import rewards
     from chalicelib.models import ReportKind
+    from chalicelib.rewards import loader, schema
 
-    rule_set = rewards.load_rule_set("national-2018")
+    rule_set = loader.load_rule_set("national-2018")
     fine = rule_set.formulas[rule_set.kinds[ReportKind("hazard")]]
-    assert isinstance(fine, rewards.PercentOfFine)
+    assert isinstance(fine, schema.PercentOfFine)
     assert f"{fine.rate_basis_points // 100}%" in content.reward.points[0].zh
     assert f"{fine.floor_yuan:,}" in content.reward.points[0].en
     assert f"{fine.cap_yuan:,}" in content.reward.highlight.en

@@ -9,8 +9,9 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from chalicelib import pages, rewards
+from chalicelib import pages
 from chalicelib.office import load_office
+from chalicelib.rewards import export, loader
 
 from tests.site.htmlscan import Page, html_files, scan, url_of
 from tests.site.sitebuild import Build
@@ -191,12 +192,12 @@ def test_form_pages_load_only_their_own_script(site: Path) -> None:
 
 def test_reward_rules_json_is_the_cores_export(site: Path) -> None:
     published = json.loads((site / "assets" / "reward-rules.json").read_text(encoding="utf-8"))
-    assert published == rewards.export_rule_sets(default=OFFICE.rules.reward_rule_set)
+    assert published == export.export_rule_sets(default=OFFICE.rules.reward_rule_set)
     assert published["default_rule_set"] == OFFICE.rules.reward_rule_set
 
 
 def test_reward_rules_table_shows_the_default_rule_set(site: Path) -> None:
-    rule_set = rewards.load_rule_set(OFFICE.rules.reward_rule_set)
+    rule_set = loader.load_rule_set(OFFICE.rules.reward_rule_set)
     zh, en = page(site, "rewards"), page(site, "en/rewards")
     assert rule_set.title_zh in zh and rule_set.title_en in en
     for condition in rule_set.eligibility:

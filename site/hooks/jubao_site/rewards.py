@@ -13,8 +13,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from chalicelib import rewards
 from chalicelib.office import OfficeConfig
+from chalicelib.rewards import export
 
 from .blocks import Link
 from .facts import Lang, pick
@@ -26,7 +26,7 @@ CERTAINTY_EN = {"C": "C", "S": "S", "U": "U", "NOT_FOUND": "not found", "CONFIG"
 
 def rule_data(office: OfficeConfig) -> dict[str, Any]:
     """What ``assets/reward-rules.json`` holds: every rule set, the office's as default."""
-    return rewards.export_rule_sets(default=office.rules.reward_rule_set)
+    return export.export_rule_sets(default=office.rules.reward_rule_set)
 
 
 def _yuan(amount: int, lang: Lang) -> str:

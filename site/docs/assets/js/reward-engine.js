@@ -1,7 +1,7 @@
 /*
  * 举报奖励计算 · Reward calculator engine.
  *
- * Interprets the rule data exported by the Python module chalicelib/rewards.py
+ * Interprets the rule data exported by the Python module chalicelib/rewards/ (export.py)
  * (export_rule_sets(), served as assets/reward-rules.json). No amount, rate, cap or
  * condition is written here: they all come from that data, and the tests check that this
  * script and the Python module give identical results. Arithmetic is exact: amounts are
