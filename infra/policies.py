@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.store.aws import SEALED_PREFIX, STAGING_PREFIX
+from chalicelib.store.aws.layout import SEALED_PREFIX, STAGING_PREFIX
 
 Policy = dict[str, Any]
 

@@ -3,7 +3,7 @@
 One ``ThreadedMotoServer`` per test process (port 0, so xdist workers do not collide),
 started by the session fixture ``moto_server``; each test that asks for ``aws_settings``
 gets a clean slate (``POST /moto-api/reset``) and a freshly created KMS key, versioned
-SSE-KMS bucket and table (schema from ``chalicelib.store.aws.table_schema``). The
+SSE-KMS bucket and table (schema from ``chalicelib.store.aws.layout.table_schema``). The
 environment points boto3 at the server through ``AWS_ENDPOINT_URL`` with fake
 credentials, so no request can reach real AWS.
 
@@ -28,7 +28,7 @@ from typing import Any, Final
 import boto3
 import pytest
 from chalicelib.settings import Settings
-from chalicelib.store.aws import TTL_ATTRIBUTE, table_schema
+from chalicelib.store.aws.layout import TTL_ATTRIBUTE, table_schema
 
 REGION: Final = "cn-north-1"  # the default of settings.aws_region: the aws-cn partition
 TABLE = "jubao-test-reports"
