@@ -164,15 +164,13 @@ def in_process_ratio(n: int = 2000) -> dict[str, float]:
                 "JUBAO_SUBMIT_RATE_PER_MINUTE": "100000000",
             }
         )
-        from chalicelib import api, settings
-        from chalicelib.office import load_office
-
+        import app as function
+        from chalicelib.config.office import load_office
         from jubao.devkeys import ensure_dev_keys
 
         ensure_dev_keys(load_office(), Path(tmp) / "keys")
-        settings.reset()
-        api.reset()
-        from app import app
+        function.public.reset()  # the services of the new environment
+        app = function.app
 
         bare = Chalice(app_name="bare")
 
@@ -200,7 +198,7 @@ def in_process_ratio(n: int = 2000) -> dict[str, float]:
         timed(app, True)  # warm both
         bare_wall, bare_cpu = timed(bare, False)
         app_wall, app_cpu = timed(app, True)
-        api.reset()
+        function.public.reset()
     return {
         "bare_us": bare_wall * 1e6,
         "app_us": app_wall * 1e6,

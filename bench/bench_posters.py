@@ -29,8 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
 
 from chalicelib import crypto  # noqa: E402
-from chalicelib.office import load_office  # noqa: E402
-
+from chalicelib.config.office import load_office  # noqa: E402
 from posters import fonts  # noqa: E402
 from posters.batch import build_batch  # noqa: E402
 from posters.content import load_content  # noqa: E402

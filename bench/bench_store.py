@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
 
 from chalicelib import crypto  # noqa: E402
+from chalicelib.cases.status import ReportStatus  # noqa: E402
 from chalicelib.receipts import Receipt  # noqa: E402
+from chalicelib.reports.models import ReportKind  # noqa: E402
 from chalicelib.store.base import (  # noqa: E402
     AttachmentRecord,
     IdempotencyRecord,
@@ -79,12 +81,12 @@ def sealed_report(store: ReportStore) -> tuple[ReportRecord, IdempotencyRecord]:
         number=number,
         receipt_mac=receipt.mac(RECEIPT_KEY),
         received_at=now,
-        kind="hazard",
+        kind=ReportKind.hazard,
         region="340104",
         industry="construction",
         unit="340000",
         source=None,
-        status="received",
+        status=ReportStatus.received,
         acceptance_due=now.date() + timedelta(days=7),
         verification_due=None,
         reporter_key=receipt.reporter_keypair()[1],
@@ -132,9 +134,9 @@ def aws(count: int) -> list[str]:
     import os
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    from chalicelib.store.aws import AwsStore
     from moto.server import ThreadedMotoServer
 
+    from chalicelib.store.aws import AwsStore
     from tests.store.moto_env import REGION, create_resources, environment, reset, settings_for
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

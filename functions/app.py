@@ -1,7 +1,11 @@
-"""Routes of the reporting function, and nothing else.
+"""The public front door on Chalice: routes of the reporting function, and nothing else.
 
-Each route adapts the Chalice request to ``chalicelib.api`` and back; all behaviour lives
-in ``chalicelib`` so that it would survive a move to another framework.
+Each route adapts the Chalice request to ``chalicelib.web.http`` and back and calls the
+handler of ``chalicelib.public.routes`` with the process's one ``PublicApp`` (built on
+first use, from the environment Lambda gives the function); all behaviour lives in
+``chalicelib`` so that it would survive a move to another framework. The officers'
+front door will be a Chalice app of its own (own Lambda, own IAM role), never routes
+here.
 """
 
 from __future__ import annotations
@@ -10,9 +14,14 @@ import logging
 from collections.abc import Callable, Mapping
 
 from chalice.app import Chalice, CloudWatchEvent, Response
-from chalicelib import api
+
 from chalicelib.errors import ApiError
-from chalicelib.routes import ROUTES, Route
+from chalicelib.public.app import LazyApp, from_environment
+from chalicelib.public.routes import ROUTES
+from chalicelib.public.sealer import seal_staged_upload
+from chalicelib.web.guard import guarded
+from chalicelib.web.http import error_response, new_request
+from chalicelib.web.routing import Route
 
 app = Chalice(app_name="jubao")
 app.log.setLevel(logging.INFO)
@@ -20,21 +29,24 @@ logging.getLogger("jubao").setLevel(logging.INFO)
 # form posts with files arrive base64-encoded from API Gateway
 app.api.binary_types.append("multipart/form-data")
 
-ANY = ["*/*"]  # content types are checked by chalicelib.api, with bilingual errors
+ANY = ["*/*"]  # content types are checked by the handlers, with bilingual errors
+# the services of this Lambda container: built on the first request, reused after
+public = LazyApp(from_environment)
 
 
 def _call(route: Route, params: Mapping[str, str]) -> Response:
     request = app.current_request
     assert request is not None
     identity = request.context.get("identity") or {}
-    http_request = api.new_request(
+    http_request = new_request(
         request.method,
         request.path,
         dict(request.headers),
         request.raw_body,
         str(identity.get("sourceIp") or "unknown"),
     )
-    result = api.guarded(route.name, lambda r: route.handler(r, params))(http_request)
+    handler = route.handler
+    result = guarded(route.name, lambda r: handler(public.get(), r, params))(http_request)
     headers: dict[str, str | list[str]] = {**result.headers}
     return Response(body=result.body, status_code=result.status, headers=headers)
 
@@ -47,7 +59,7 @@ def _register(route: Route) -> None:
     app.route(route.path, methods=[route.method], content_types=ANY, name=route.name)(view)
 
 
-# one table of routes (chalicelib.routes) serves this Lambda and the local server alike
+# one table of routes (chalicelib.public.routes) serves this Lambda and the local server alike
 for _route in ROUTES:
     _register(_route)
 
@@ -59,7 +71,7 @@ def bilingual_framework_errors(
     """Chalice answers wrong methods itself; give those answers our error shape too."""
     response = get_response(event)
     if response.status_code == 405:
-        error = api.error_response(ApiError("method_not_allowed"))
+        error = error_response(ApiError("method_not_allowed"))
         return Response(
             body=error.body,
             status_code=405,
@@ -83,4 +95,4 @@ STAGED_UPLOAD = {
 @app.on_cw_event(STAGED_UPLOAD, name="seal_upload")
 def seal_upload(event: CloudWatchEvent) -> None:
     """In AWS an upload lands in staging/ and is sealed here, then the plain copy is deleted."""
-    api.seal_staged_upload(event.detail["bucket"]["name"], event.detail["object"]["key"])
+    seal_staged_upload(public.get(), event.detail["bucket"]["name"], event.detail["object"]["key"])

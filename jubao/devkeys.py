@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib import crypto
-from chalicelib.office import OfficeConfig
+from chalicelib.config.office import OfficeConfig
 
 
 @dataclass

@@ -11,7 +11,7 @@ things its defaults do not give, all at the layer before the application runs:
 * **Refusals in our shape, never echoing.** waitress writes its own plain-text errors and
   quotes the offending header line back; a header can carry a receipt or a name. Every
   refusal here is the API's JSON error (a stable code, Chinese first, English) with the
-  security-header policy of ``chalicelib.http_policy``, and never a byte of the request.
+  security-header policy of ``chalicelib.web.http_policy``, and never a byte of the request.
 * **A deadline for request headers.** A connection that has not sent its whole request
   line and headers within ``header_timeout`` seconds is answered 408 and closed: slow
   clients that trickle a byte now and then never trip an idle timeout.
@@ -33,14 +33,15 @@ import socket
 import time
 from typing import Any
 
-from chalicelib.errors import ApiError
-from chalicelib.http_policy import Kind, headers_for
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
 from waitress.utilities import BadRequest, Error, RequestEntityTooLarge
+
+from chalicelib.errors import ApiError
+from chalicelib.web.http_policy import Kind, headers_for
 
 HEADER_TIMEOUT_SECONDS = 20.0  # the request line and headers must arrive within this
 SHED_GRACE_SECONDS = 2.0  # a connection this young is never shed (it has had no chance)

@@ -35,6 +35,7 @@ from typing import Any
 from waitress.server import BaseWSGIServer, TcpWSGIServer
 from waitress.wasyncore import close_all
 
+from chalicelib.public.app import LazyApp
 from jubao.http_server import StrictServer, create_strict_server
 from jubao.wsgi import create_app
 
@@ -76,12 +77,15 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def make_server(
-    sock: socket.socket, site_dir: Path | None, limits: ServerLimits = ServerLimits()
+    sock: socket.socket,
+    site_dir: Path | None,
+    public: LazyApp,
+    limits: ServerLimits = ServerLimits(),
 ) -> StrictServer:
     """A waitress server on ``sock`` with our limits; call ``serve`` to run it."""
     _raise_fd_limit(limits.connection_limit + 256)
     server = create_strict_server(
-        create_app(site_dir),
+        create_app(site_dir, public),
         sock,
         threads=limits.threads,
         connection_limit=limits.connection_limit,

@@ -3,13 +3,13 @@
 Three small layers, outermost first:
 
 * ``policy``: every answer, whatever produced it, leaves with the one header set of
-  ``chalicelib.http_policy`` for its kind, and one log line that names the route, the
+  ``chalicelib.web.http_policy`` for its kind, and one log line that names the route, the
   status and the time, never a path typed by a client, a query string or an address;
 * WhiteNoise serves the files of the built site (a kept library: ETags, ranges, index
   files, no directory listings, nothing outside the site folder);
-* ``dispatch`` matches ``/api/...`` against ``chalicelib.routes`` (the same table the
-  Lambda's Chalice app is built from) and calls the framework-free handler; anything
-  else is the site's own 404 page, or our bilingual 405.
+* ``dispatch`` matches ``/api/...`` against ``chalicelib.public.routes`` (the same table
+  the Lambda's Chalice app is built from) and calls the framework-free handler with the
+  process's ``PublicApp``; anything else is the site's own 404 page, or our bilingual 405.
 
 The application is framework-neutral WSGI, so waitress serves it here and any other WSGI
 server could; nothing in it knows which.
@@ -24,10 +24,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib import api, routes
-from chalicelib.errors import ApiError
-from chalicelib.http_policy import Kind, headers_for, kind_for
 from whitenoise import WhiteNoise
+
+from chalicelib.errors import ApiError
+from chalicelib.public import routes
+from chalicelib.public.app import LazyApp
+from chalicelib.web.guard import guarded
+from chalicelib.web.http import HttpResponse, error_response, new_request
+from chalicelib.web.http_policy import Kind, headers_for, kind_for
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -90,7 +94,8 @@ def _read_body(environ: WSGIEnvironment) -> bytes:
 class Dispatch:
     """``/api/...`` through the route table; other paths: the site's 404 page or a 405."""
 
-    def __init__(self, site_dir: Path | None) -> None:
+    def __init__(self, site_dir: Path | None, public: LazyApp) -> None:
+        self.public = public
         page = site_dir / "404.html" if site_dir is not None else None
         self.not_found_page = page.read_bytes() if page is not None and page.is_file() else None
 
@@ -108,36 +113,33 @@ class Dispatch:
         start_response(_status_line(response.status), headers)
         return [] if method == "HEAD" else [body]
 
-    def _api(
-        self, method: str, path: str, environ: WSGIEnvironment
-    ) -> tuple[api.HttpResponse, str]:
+    def _api(self, method: str, path: str, environ: WSGIEnvironment) -> tuple[HttpResponse, str]:
         found = routes.match(method, path)
         if found is None:
-            return api.error_response(ApiError("not_found")), "not_found"
+            return error_response(ApiError("not_found")), "not_found"
         if found.route is None:
             error = ApiError("method_not_allowed", headers={"Allow": ", ".join(found.allowed)})
-            return api.error_response(error), "method_not_allowed"
+            return error_response(error), "method_not_allowed"
         route, params = found.route, found.params
-        request = api.new_request(
+        request = new_request(
             method,
             path,
             _request_headers(environ),
             _read_body(environ),
             str(environ.get("REMOTE_ADDR") or "unknown"),
         )
-        handler = api.guarded(route.name, lambda r: route.handler(r, params))
+        public = self.public
+        handler = guarded(route.name, lambda r: route.handler(public.get(), r, params))
         return handler(request), route.name
 
-    def _site(self, method: str) -> tuple[api.HttpResponse, str]:
+    def _site(self, method: str) -> tuple[HttpResponse, str]:
         if method not in ("GET", "HEAD"):
             error = ApiError("method_not_allowed", headers={"Allow": "GET, HEAD"})
-            return api.error_response(error), "method_not_allowed"
+            return error_response(error), "method_not_allowed"
         if self.not_found_page is None:
-            return api.error_response(ApiError("not_found")), "not_found"
+            return error_response(ApiError("not_found")), "not_found"
         page = self.not_found_page.decode("utf-8", "replace")
-        return api.HttpResponse(404, page, {"Content-Type": "text/html; charset=utf-8"}), (
-            "not_found"
-        )
+        return HttpResponse(404, page, {"Content-Type": "text/html; charset=utf-8"}), ("not_found")
 
 
 def policy(app: WSGIApplication) -> WSGIApplication:
@@ -159,7 +161,7 @@ def policy(app: WSGIApplication) -> WSGIApplication:
 
         result = app(environ, start)
         route = environ.get("jubao.route", "site")
-        # API routes already logged their own line (chalicelib.api.guarded)
+        # API routes already logged their own line (chalicelib.web.guard.guarded)
         if route in ("site", "not_found", "method_not_allowed"):
             log.info(
                 json.dumps(
@@ -176,9 +178,9 @@ def policy(app: WSGIApplication) -> WSGIApplication:
     return wrapped
 
 
-def create_app(site_dir: Path | None) -> WSGIApplication:
-    """The site (if built) and the API behind one header policy."""
-    dispatch = Dispatch(site_dir)
+def create_app(site_dir: Path | None, public: LazyApp) -> WSGIApplication:
+    """The site (if built) and the API (served by ``public``) behind one header policy."""
+    dispatch = Dispatch(site_dir, public)
     if site_dir is None or not site_dir.is_dir():
         return policy(dispatch)
     static = WhiteNoise(

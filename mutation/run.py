@@ -36,8 +36,8 @@ SURVIVED = {0, 5, 33}  # tests passed, or no test reached the mutant
 def patterns(modules: dict[str, list[str]]) -> list[str]:
     """mutmut's names for the mutants of the listed functions (fnmatch patterns).
 
-    ``Intake.submit`` in ``chalicelib/intake.py`` ->
-    ``chalicelib.intake.xǁIntakeǁsubmit__mutmut_*``; a module-level ``seal`` in
+    ``Intake.submit`` in ``chalicelib/reports/intake.py`` ->
+    ``chalicelib.reports.intake.xǁIntakeǁsubmit__mutmut_*``; a module-level ``seal`` in
     ``chalicelib/crypto.py`` -> ``chalicelib.crypto.x_seal__mutmut_*``.
     """
     out = []

@@ -17,11 +17,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.office import OfficeConfig
 from tqdm import tqdm
 
+from chalicelib.config.office import OfficeConfig
+from chalicelib.i18n import Lang
+
 from . import fonts
-from .content import Content, Lang
+from .content import Content
 from .layout import (
     Designer,
     PaperSize,

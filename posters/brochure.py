@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from chalicelib.office import OfficeConfig
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -27,8 +26,11 @@ from reportlab.platypus import (
     Spacer,
 )
 
+from chalicelib.config.office import OfficeConfig
+from chalicelib.i18n import Lang
+
 from . import fonts, qr
-from .content import Content, Lang
+from .content import Content
 from .layout import DEEP_RED, GREY, INK, RED, WHITE, YELLOW
 from .textfit import fit_size, wrap
 

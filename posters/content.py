@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from chalicelib.office import ChannelKind, OfficeConfig
-from chalicelib.rewards import loader, schema
 from pydantic import BaseModel, ConfigDict, Field
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
+from chalicelib.config.office import ChannelKind, OfficeConfig
+from chalicelib.i18n import LANGS, Lang, Text
+from chalicelib.rewards import loader, schema
+
 CONTENT_FILE = Path(__file__).parent / "content.toml"
 
 
@@ -28,16 +28,6 @@ class ContentError(ValueError):
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Text(_Frozen):
-    """One message in Simplified Chinese and in English."""
-
-    zh: str
-    en: str
-
-    def __call__(self, lang: Lang) -> str:
-        return self.zh if lang == "zh" else self.en
 
 
 class PosterWords(_Frozen):

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.office import OfficeConfig, Region
 from pydantic import BaseModel, ConfigDict
+
+from chalicelib.config.office import OfficeConfig, Region
+from chalicelib.i18n import LANGS, Lang
 
 from . import batch, preview
 from .brochure import build_brochure
-from .content import LANGS, Content, Lang
+from .content import Content
 from .layout import PaperSize, PosterSpec, Variant, region_display_name, render_poster
 from .tagging import region_tag, report_url
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from chalicelib.office import OfficeConfig
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from chalicelib.config.office import OfficeConfig
+from chalicelib.i18n import Lang
+
 from . import fonts
 from .batch import INDEX_PDF, BatchResult, PosterJob
-from .content import Content, Lang
+from .content import Content
 from .layout import GREY, INK, PALE, RED
 from .places import KIND_NAMES
 from .textfit import wrap

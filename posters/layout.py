@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
 
-from chalicelib.office import OfficeConfig, Region
 from reportlab.lib.colors import CMYKColor
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from chalicelib.config.office import OfficeConfig, Region
+from chalicelib.i18n import Lang
+
 from . import fonts, qr
-from .content import Content, Lang
+from .content import Content
 from .textfit import fit_size, width_mm, wrap
 
 PaperSize = Literal["a4", "a3"]

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from chalicelib.office import OfficeConfig, Region
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.config.office import OfficeConfig, Region
 
 from . import fonts
 

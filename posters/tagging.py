@@ -22,9 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from chalicelib import crypto, tags
-from chalicelib.office import OfficeConfig
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib import crypto, tags
+from chalicelib.config.office import OfficeConfig
 
 from .places import Place, PlaceKind
 

@@ -10,8 +10,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from chalicelib.public.app import PublicApp
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,10 +27,12 @@ def venv_tool(name: str) -> str:
 
 @pytest.fixture
 def dev_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Settings pointed at a fresh data folder with development keys; returns the folder."""
-    from chalicelib import api, settings
-    from chalicelib.office import load_office
+    """Settings pointed at a fresh data folder with development keys; returns the folder.
 
+    The Lambda's services (``app.public``) are rebuilt for it, and closed afterwards.
+    """
+    import app as function
+    from chalicelib.config.office import load_office
     from jubao.devkeys import ensure_dev_keys
 
     for name in list(os.environ):
@@ -36,11 +42,20 @@ def dev_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("JUBAO_DATA_DIR", str(data))
     monkeypatch.setenv("JUBAO_STORE", "sqlite")
     ensure_dev_keys(load_office(), data / "keys")
-    settings.reset()
-    api.reset()
+    function.public.reset()
     yield data
-    api.reset()
-    settings.reset()
+    function.public.reset()
+
+
+@pytest.fixture
+def public_app(dev_env: Path) -> Iterator[PublicApp]:
+    """The public front door of ``dev_env``'s settings, as ``jubao serve`` would build it."""
+    from chalicelib.config.settings import from_env
+    from chalicelib.public.app import create_app
+
+    built = create_app(from_env())
+    yield built
+    built.close()
 
 
 def free_port() -> int:

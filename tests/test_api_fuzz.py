@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from app import app
 from chalice.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from app import app
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
@@ -38,10 +39,8 @@ report_like = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=len
 def client(tmp_path_factory):
     import os
 
-    from chalicelib import api
-    from chalicelib import settings as config
-    from chalicelib.office import load_office
-
+    import app as function
+    from chalicelib.config.office import load_office
     from jubao.devkeys import ensure_dev_keys
 
     data = tmp_path_factory.mktemp("fuzz")
@@ -63,17 +62,15 @@ def client(tmp_path_factory):
         }
     )
     ensure_dev_keys(load_office(), data / "keys")
-    config.reset()
-    api.reset()
+    function.public.reset()
     with Client(app, project_dir="functions") as c:
         yield c
-    api.reset()
+    function.public.reset()
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-    config.reset()
 
 
 def _assert_clean(response):

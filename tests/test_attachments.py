@@ -21,17 +21,19 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 import requests
-from chalicelib import attachments, crypto, media
-from chalicelib.errors import ApiError
-from chalicelib.intake import Intake
-from chalicelib.models import UploadRequest
-from chalicelib.settings import Settings
-from chalicelib.store.aws import AwsStore
-from chalicelib.store.sqlite import SqliteStore
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from chalicelib import crypto, media
+from chalicelib.config.settings import Settings
+from chalicelib.errors import ApiError
+from chalicelib.public.app import PublicApp
+from chalicelib.reports import attachments
+from chalicelib.reports.intake import Intake
+from chalicelib.reports.models import UploadRequest
+from chalicelib.store.aws import AwsStore
+from chalicelib.store.sqlite import SqliteStore
 from tests.store import support as s
 from tests.store.moto_env import REGION, aws_env, aws_settings, moto_server
 
@@ -95,8 +97,9 @@ class Local:
 def local(tmp_path: Path) -> Local:
     office, keys = s.office_with_keys()
     path = tmp_path / "jubao.sqlite3"
-    intake = s.make_intake(SqliteStore(path), office)
-    return Local(intake, keys, Settings(max_attachment_bytes=200_000, max_attachments=3), path)
+    settings = Settings(max_attachment_bytes=200_000, max_attachments=3)
+    intake = s.make_intake(SqliteStore(path), office, max_attachments=settings.max_attachments)
+    return Local(intake, keys, settings, path)
 
 
 def ticket_for(
@@ -105,7 +108,7 @@ def ticket_for(
     ticket = attachments.request_upload(
         env.intake,
         UploadRequest(region=s.REGION, content_type=content_type, size=len(data)),
-        settings=env.settings,
+        env.settings,
     )
     return ticket.attachment_id, ticket.fields
 
@@ -277,7 +280,7 @@ def test_form_files_are_sealed_directly(local: Local) -> None:
 )
 def test_form_file_refusals(local: Local, parts: list[Part], code: str) -> None:
     with pytest.raises(ApiError) as refused:
-        attachments.accept_form_files(local.intake, parts, s.REGION, settings=local.settings)
+        attachments.accept_form_files(local.intake, parts, s.REGION, local.settings)
     assert refused.value.code == code
 
 
@@ -285,10 +288,10 @@ def test_check_claims(local: Local) -> None:
     original = photo()
     good, fields = ticket_for(local, original)
     attachments.receive_upload(local.intake, good, fields, original)
-    attachments.check_claims(local.intake, [good], s.REGION, settings=local.settings)
+    local.intake.check_claims([good], s.REGION)
     never_uploaded, _ = ticket_for(local, original)  # a ticket only: state "pending"
     with pytest.raises(ApiError) as pending:
-        attachments.check_claims(local.intake, [never_uploaded], s.REGION, settings=local.settings)
+        local.intake.check_claims([never_uploaded], s.REGION)
     assert pending.value.code == "attachment_unknown"
     foreign = replace(s.attachment(attachments.new_attachment_id()), unit="340100")
     local.intake.store.create_attachment(foreign)
@@ -298,7 +301,7 @@ def test_check_claims(local: Local) -> None:
         ([good] * 4, "too_many_attachments"),
     ):
         with pytest.raises(ApiError) as refused:
-            attachments.check_claims(local.intake, ids, s.REGION, settings=local.settings)
+            local.intake.check_claims(ids, s.REGION)
         assert refused.value.code == code
 
 
@@ -416,7 +419,7 @@ def test_aws_report_sent_before_the_sealer_finishes_waits_for_it(cloud: Cloud) -
     _post(ticket.url, ticket.fields, original)
     record = cloud.intake.store.get_attachment(ticket.attachment_id)
     assert record is not None and record.state == "pending"
-    attachments.check_claims(cloud.intake, [ticket.attachment_id], s.REGION)  # may arrive
+    cloud.intake.check_claims([ticket.attachment_id], s.REGION)  # may arrive
 
     def seal_soon() -> None:
         time.sleep(1.0)
@@ -507,11 +510,13 @@ def _multipart(fields: dict[str, str], filename: str, data: bytes, kind: str) ->
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
-def test_upload_through_the_api_handlers(dev_env: Path) -> None:
-    from chalicelib import api
+def test_upload_through_the_api_handlers(dev_env: Path, public_app: PublicApp) -> None:
+    from chalicelib.public import json_api
+    from chalicelib.web import http as api
+    from chalicelib.web.guard import guarded
 
     original = photo("ApiPhone")
-    asked = api.guarded("request_upload", api.request_upload)(
+    asked = guarded("request_upload", lambda r: json_api.request_upload(public_app, r))(
         api.new_request(
             "POST",
             "/api/attachments",
@@ -524,7 +529,10 @@ def test_upload_through_the_api_handlers(dev_env: Path) -> None:
     ticket = json.loads(asked.body)
     assert ticket["url"] == f"/api/uploads/{ticket['attachment_id']}"
     body, boundary = _multipart(ticket["fields"], "IMG_0001.JPG", original, "image/jpeg")
-    upload = api.guarded("receive_upload", lambda r: api.receive_upload(r, ticket["attachment_id"]))
+    upload = guarded(
+        "receive_upload",
+        lambda r: json_api.receive_upload(public_app, r, ticket["attachment_id"]),
+    )
     request = api.new_request(
         "POST",
         ticket["url"],
@@ -537,7 +545,7 @@ def test_upload_through_the_api_handlers(dev_env: Path) -> None:
     replay = upload(request)
     assert replay.status == 422 and json.loads(replay.body)["error"]["code"] == "attachment_unknown"
 
-    intake = api.services().intake
+    intake = public_app.intake
     sealed = intake.store.get_sealed_attachment(ticket["attachment_id"])
     assert sealed is not None
     private = (dev_env / "keys" / f"{s.UNIT}-content.private").read_text().strip()

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
-from chalicelib.store.sqlite import SqliteStore
 
+from chalicelib.store.sqlite import SqliteStore
 from jubao.commands import backup as backup_cmd
 from tests.api.client import post_json
 from tests.conftest import ROOT, LiveServer, start_server

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from chalicelib import crypto
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from chalicelib import crypto
 
 OFFICE = crypto.generate_keypair()
 CUSTODIAN = crypto.generate_keypair()
@@ -157,3 +158,15 @@ def test_keyed_hash_bounds():
     for key, purpose in ((b"k" * 15, b"p"), (b"k" * 65, b"p"), (b"k" * 32, b"p" * 17)):
         with pytest.raises(crypto.CryptoError):
             crypto.keyed_hash(key, b"m", purpose)
+
+
+def test_a_derived_key_is_keyed_blake2b_of_nothing_personalised_by_its_purpose() -> None:
+    """The KDF, stated independently: BLAKE2b-256 keyed by the master key, personalised
+    by the purpose, over the empty message (libsodium's crypto_kdf is built the same way)."""
+    import hashlib
+
+    master = bytes(range(32))
+    expected = hashlib.blake2b(b"", digest_size=32, key=master, person=b"idempotency").digest()
+    assert crypto.derive_key(master, b"idempotency") == expected
+    assert crypto.derive_key(master, b"upload-ticket") != expected
+    assert len(crypto.derive_key(master, b"x")) == crypto.KEY_BYTES

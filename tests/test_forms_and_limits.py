@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from chalicelib.multipart import FormError, parse
-from chalicelib.office import load_office
-from chalicelib.ratelimit import RateLimiter
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.config.office import load_office
+from chalicelib.web.multipart import FormError, parse
+from chalicelib.web.ratelimit import RateLimiter
 from tests.api.client import multipart
 
 names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
@@ -114,7 +114,7 @@ def test_anhui_configuration():
 def test_configuration_errors_are_caught(tmp_path):
     import tomllib
 
-    from chalicelib.office import DEFAULT_CONFIG, OfficeConfig
+    from chalicelib.config.office import DEFAULT_CONFIG, OfficeConfig
 
     data = tomllib.loads(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     data["regions"].append(dict(data["regions"][1]))  # duplicate code

@@ -1,4 +1,4 @@
-"""Hostile input at the level of the core: the API handlers (``api.guarded``), the intake,
+"""Hostile input at the level of the core: the API handlers (``guard.guarded``), the intake,
 the form pipeline and the media checks, without a server.
 
 Every answer must be a 4xx with a catalogue code (or a page for form routes), whose body
@@ -20,14 +20,19 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from chalicelib import api, media, models, tags
-from chalicelib.errors import CATALOGUE
-from chalicelib.intake import MAX_JSON_DEPTH, json_depth
-from chalicelib.receipts import MalformedReceipt, Receipt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
+from chalicelib import media, tags
+from chalicelib.errors import CATALOGUE
+from chalicelib.public import forms, json_api
+from chalicelib.public.app import PublicApp
+from chalicelib.receipts import MalformedReceipt, Receipt
+from chalicelib.reports import models
+from chalicelib.web import guard
+from chalicelib.web import http as api
+from chalicelib.web.json_body import MAX_JSON_DEPTH, json_depth
 from tests.test_attachments import photo
 
 FIXTURE = settings(
@@ -40,17 +45,18 @@ REPORT = {
     "unit_name": "某建筑工地",
     "description": "脚手架未设置防护网，工人高空作业未系安全带。",
 }
-JSON_ROUTES: dict[str, Callable[[api.HttpRequest], api.HttpResponse]] = {
-    "submit_report": api.submit_report,
-    "report_status": api.report_status,
-    "add_supplement": api.add_supplement,
-    "request_upload": api.request_upload,
-    "verify_tag": api.verify_tag,
+Handler = Callable[[PublicApp, api.HttpRequest], api.HttpResponse]
+JSON_ROUTES: dict[str, Handler] = {
+    "submit_report": json_api.submit_report,
+    "report_status": json_api.report_status,
+    "add_supplement": json_api.add_supplement,
+    "request_upload": json_api.request_upload,
+    "verify_tag": json_api.verify_tag,
 }
 FORM_ROUTES = {
-    "form_report": api.form_report,
-    "form_status": api.form_status,
-    "form_supplement": api.form_supplement,
+    "form_report": forms.form_report,
+    "form_status": forms.form_status,
+    "form_supplement": forms.form_supplement,
 }
 NON_ASCII_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९০১২৩৪৫৬৭৮৯٩"
 FULLWIDTH = str.maketrans(
@@ -62,17 +68,16 @@ FULLWIDTH = str.maketrans(
 @pytest.fixture
 def env(dev_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The dev environment without rate limits (hypothesis sends many requests)."""
-    from chalicelib import settings as settings_module
+    import app as function
 
     monkeypatch.setenv("JUBAO_SUBMIT_RATE_PER_MINUTE", "1000000")
     monkeypatch.setenv("JUBAO_STATUS_RATE_PER_MINUTE", "1000000")
-    settings_module.reset()
-    api.reset()
+    function.public.reset()  # built anew with these settings
     yield dev_env
 
 
 def call(
-    handler: Callable[[api.HttpRequest], api.HttpResponse],
+    handler: Handler,
     body: bytes | str,
     content_type: str = "application/json",
     client: str = "127.0.0.1",
@@ -81,7 +86,10 @@ def call(
     request = api.new_request(
         "POST", "/t", {"Content-Type": content_type, **(headers or {})}, body, client
     )
-    response = api.guarded("test", handler)(request)
+    import app as function  # the Lambda's services, as dev_env built them
+
+    public = function.public.get()
+    response = guard.guarded("test", lambda r: handler(public, r))(request)
     response.body.encode("utf-8")  # every answer can be sent
     assert response.status < 500, response.body
     return response
@@ -95,7 +103,7 @@ def error_code(response: api.HttpResponse) -> str:
 
 
 def submit(body: dict[str, object], client: str = "127.0.0.1") -> api.HttpResponse:
-    return call(api.submit_report, json.dumps(body, ensure_ascii=False), client=client)
+    return call(json_api.submit_report, json.dumps(body, ensure_ascii=False), client=client)
 
 
 def multipart(
@@ -177,11 +185,13 @@ def test_any_tag_text_verifies_or_is_dropped(text: str) -> None:
     )
 )
 def test_receipt_routes_never_fail_on_any_text(env: Path, text: str) -> None:
-    status = call(api.report_status, json.dumps({"receipt": text}))
+    status = call(json_api.report_status, json.dumps({"receipt": text}))
     assert error_code(status) in ("receipt_malformed", "receipt_invalid", "validation_failed")
-    supplement = call(api.add_supplement, json.dumps({"receipt": text, "text": "补充一些内容"}))
+    supplement = call(
+        json_api.add_supplement, json.dumps({"receipt": text, "text": "补充一些内容"})
+    )
     assert error_code(supplement) in ("receipt_malformed", "receipt_invalid", "validation_failed")
-    for handler in (api.form_status, api.form_supplement):
+    for handler in (forms.form_status, forms.form_supplement):
         body, ctype = multipart({"receipt": text, "text": "补充一些内容"})
         page = call(handler, body, ctype)
         assert page.status in (404, 422)
@@ -192,12 +202,12 @@ def test_receipt_routes_never_fail_on_any_text(env: Path, text: str) -> None:
 @FIXTURE
 @given(st.text(max_size=80))
 def test_tag_routes_never_fail_on_any_text(env: Path, text: str) -> None:
-    verified = call(api.verify_tag, json.dumps({"tag": text}))
+    verified = call(json_api.verify_tag, json.dumps({"tag": text}))
     assert verified.status == 200 and json.loads(verified.body)["valid"] is False
     report = submit(dict(REPORT, source=text))
     assert report.status in (201, 422)
     form = call(
-        api.form_report,
+        forms.form_report,
         urlencode(dict(REPORT, source=text, anonymous="1")).encode(),
         "application/x-www-form-urlencoded",
     )
@@ -257,7 +267,7 @@ def test_nan_and_infinity_fail_the_bounds(env: Path) -> None:
             json.dumps(REPORT, ensure_ascii=False)[:-1]
             + f', "location": {{"lat": {number}, "lon": 0}}}}'
         )
-        response = call(api.submit_report, body)
+        response = call(json_api.submit_report, body)
         assert error_code(response) == "validation_failed"
         assert json.loads(response.body)["error"]["fields"][0]["field"] == "location.lat"
 
@@ -285,16 +295,18 @@ def test_form_text_in_another_charset_is_refused(env: Path, charset: str) -> Non
 def test_form_text_declared_utf8_is_read(env: Path) -> None:
     fields = dict(REPORT, anonymous="1")
     body, ctype = multipart(fields, field_headers="Content-Type: text/plain; charset=UTF-8\r\n")
-    assert call(api.form_report, body, ctype).status == 201
+    assert call(forms.form_report, body, ctype).status == 201
 
 
 def test_urlencoded_bytes_that_are_not_utf8_are_refused(env: Path) -> None:
-    page = call(api.form_status, b"receipt=%ED%A0%80&lang=en", "application/x-www-form-urlencoded")
+    page = call(
+        forms.form_status, b"receipt=%ED%A0%80&lang=en", "application/x-www-form-urlencoded"
+    )
     assert page.status == 400
 
 
 def test_pages_are_always_sendable() -> None:
-    from chalicelib import pages
+    from chalicelib.public import pages
 
     assert pages.sendable("a\ud800b").encode("utf-8")
     assert pages.sendable("正常") == "正常"
@@ -352,7 +364,7 @@ def test_invisible_character_decisions(text: str, ok: bool) -> None:
 def test_refused_characters_are_a_field_error_at_the_api(env: Path, char: str, field: str) -> None:
     body = dict(REPORT, address="合肥市蜀山区")
     body[field] = body[field][:3] + char + body[field][3:]
-    response = call(api.submit_report, json.dumps(body))  # ASCII escapes: even \ud800 travels
+    response = call(json_api.submit_report, json.dumps(body))  # ASCII escapes: even \ud800 travels
     assert error_code(response) in ("validation_failed", "malformed_json")
     if response.status == 422:
         fields = json.loads(response.body)["error"]["fields"]
@@ -390,7 +402,7 @@ def test_refused_form_post_stores_no_file_and_says_so(
     body, ctype = multipart(
         dict(REPORT, anonymous="1", **change), [("p.jpg", "image/jpeg", photo())]
     )
-    page = call(api.form_report, body, ctype)
+    page = call(forms.form_report, body, ctype)
     assert page.status == status
     assert "您选择的文件未保存" in page.body
     assert stored_attachments(env) == 0
@@ -399,14 +411,14 @@ def test_refused_form_post_stores_no_file_and_says_so(
 def test_form_post_with_a_bad_second_file_stores_neither(env: Path) -> None:
     files = [("p.jpg", "image/jpeg", photo()), ("q.jpg", "image/jpeg", b"\xff\xd8\xff")]
     body, ctype = multipart(dict(REPORT, anonymous="1"), files)
-    page = call(api.form_report, body, ctype)
+    page = call(forms.form_report, body, ctype)
     assert page.status == 415 and stored_attachments(env) == 0
 
 
 def test_accepted_form_post_stores_its_files_once(env: Path) -> None:
     body, ctype = multipart(dict(REPORT, anonymous="1"), [("p.jpg", "image/jpeg", photo())])
-    first = call(api.form_report, body, ctype)
-    again = call(api.form_report, body, ctype)  # a double click
+    first = call(forms.form_report, body, ctype)
+    again = call(forms.form_report, body, ctype)  # a double click
     assert (first.status, again.status) == (201, 200)
     assert stored_attachments(env) == 1
     assert "您选择的文件未保存" not in first.body
@@ -416,13 +428,13 @@ def test_refused_form_supplement_stores_no_file(env: Path) -> None:
     receipt = json.loads(submit(REPORT).body)["receipt"]
     files = [("p.jpg", "image/jpeg", photo())]
     short, ctype = multipart({"receipt": receipt, "text": "x"}, files)
-    page = call(api.form_supplement, short, ctype)
+    page = call(forms.form_supplement, short, ctype)
     assert page.status == 422 and "您选择的文件未保存" in page.body
     wrong, ctype = multipart({"receipt": "1234-5678-ABCD-EFGH-JKMN-PQRS", "text": "补充"}, files)
-    assert call(api.form_supplement, wrong, ctype).status == 404
+    assert call(forms.form_supplement, wrong, ctype).status == 404
     assert stored_attachments(env) == 0
     good, ctype = multipart({"receipt": receipt, "text": "补充内容"}, files)
-    assert call(api.form_supplement, good, ctype).status == 201
+    assert call(forms.form_supplement, good, ctype).status == 201
     assert stored_attachments(env) == 1
 
 
@@ -431,7 +443,7 @@ def test_refused_form_supplement_stores_no_file(env: Path) -> None:
 
 def test_a_report_cannot_claim_a_file_never_uploaded(env: Path) -> None:
     ticket = call(
-        api.request_upload,
+        json_api.request_upload,
         json.dumps({"region": "340104", "content_type": "image/jpeg", "size": 1000}),
     )
     assert ticket.status == 201
@@ -479,7 +491,7 @@ GOOD_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
     ],
 )
 def test_broken_files_are_refused(env: Path, data: bytes, kind: str, code: str) -> None:
-    from chalicelib import attachments
+    from chalicelib.reports import attachments
 
     with pytest.raises(attachments.ApiError) as refused:
         attachments._clean_upload(kind, len(data) + 1, data)
@@ -498,7 +510,7 @@ def test_broken_files_are_refused(env: Path, data: bytes, kind: str, code: str) 
     ],
 )
 def test_whole_files_are_accepted(data: bytes, kind: str) -> None:
-    from chalicelib import attachments
+    from chalicelib.reports import attachments
 
     assert attachments._clean_upload(kind, len(data), data)
 
@@ -602,11 +614,11 @@ def test_same_body_from_another_client_is_a_new_report(env: Path) -> None:
 def test_explicit_idempotency_key_still_replays_across_clients(env: Path) -> None:
     key = {"Idempotency-Key": "key-" + uuid.uuid4().hex}
     body = json.dumps(dict(REPORT, unit_name="幂等键单位"), ensure_ascii=False)
-    first = call(api.submit_report, body, client="10.0.0.1", headers=key)
-    again = call(api.submit_report, body, client="10.0.0.9", headers=key)
+    first = call(json_api.submit_report, body, client="10.0.0.1", headers=key)
+    again = call(json_api.submit_report, body, client="10.0.0.9", headers=key)
     assert (first.status, again.status) == (201, 200)
     assert json.loads(first.body)["receipt"] == json.loads(again.body)["receipt"]
-    bad = call(api.submit_report, body, headers={"Idempotency-Key": "a" * 16 + "\n"})
+    bad = call(json_api.submit_report, body, headers={"Idempotency-Key": "a" * 16 + "\n"})
     assert error_code(bad) == "idempotency_key_invalid"
 
 
@@ -617,12 +629,14 @@ def test_status_page_shows_the_printed_receipt_never_the_typed_one(env: Path) ->
     receipt = json.loads(submit(dict(REPORT, unit_name="回执显示单位")).body)["receipt"]
     typed = "  " + receipt.lower().replace("-", " ").translate(FULLWIDTH) + " "
     page = call(
-        api.form_status, urlencode({"receipt": typed}).encode(), "application/x-www-form-urlencoded"
+        forms.form_status,
+        urlencode({"receipt": typed}).encode(),
+        "application/x-www-form-urlencoded",
     )
     assert page.status == 200
     assert f'value="{receipt}"' in page.body and typed.strip() not in page.body
     wrong = "9999-8888-ZZZZ-YYYY-XXXX-WWWW"
-    for handler in (api.form_status, api.form_supplement):
+    for handler in (forms.form_status, forms.form_supplement):
         body, ctype = multipart({"receipt": wrong, "text": "补充内容"})
         refused = call(handler, body, ctype)
         assert refused.status == 404 and wrong not in refused.body
@@ -656,11 +670,11 @@ def test_a_wrong_receipt_never_comes_back_in_any_form(
     else:
         body, ctype = urlencode(fields).encode(), "application/x-www-form-urlencoded"
     pieces = ["ZQXW", "PNMK", "JHG", "97531864", "9753-1864", "9753 1864"]
-    for handler in (api.form_status, api.form_supplement):
+    for handler in (forms.form_status, forms.form_supplement):
         page = call(handler, body, ctype)
         assert page.status in (404, 422)
         assert 'name="receipt" value=""' in page.body
         text = page.body.upper().translate(str.maketrans("ＺＱＸＷＰＮＭＫＪＨＧ", "ZQXWPNMKJHG"))
         assert [piece for piece in pieces if piece in text] == []
-    answer = call(api.report_status, json.dumps({"receipt": typed}))
+    answer = call(json_api.report_status, json.dumps({"receipt": typed}))
     assert [piece for piece in pieces if piece in answer.body.upper()] == []

@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chalicelib.errors import CATALOGUE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from waitress.adjustments import Adjustments
 from waitress.wasyncore import close_all
 
+from chalicelib.errors import CATALOGUE
 from jubao.http_server import StrictParser, StrictServer, refusal
 from jubao.serve import ServerLimits, bind, make_server
 from tests.api.client import ReplyReader, http_request, read_reply
@@ -131,7 +131,10 @@ def small_server(
     prepare(tmp_path / "data")
     sock = bind("127.0.0.1", 0)
     limits = ServerLimits(threads=2, connection_limit=30, header_timeout=1.5, channel_timeout=30)
-    server = make_server(sock, None, limits)
+    from chalicelib.public.app import LazyApp, from_environment
+
+    public = LazyApp(from_environment)
+    server = make_server(sock, None, public, limits)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield sock.getsockname()[1], server
@@ -139,6 +142,7 @@ def small_server(
     loop.trigger.pull_trigger(lambda: close_all(loop._map))  # type: ignore[attr-defined]
     thread.join(5)
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+    public.reset()
 
 
 def connect(port: int, source: str = "127.0.0.1") -> socket.socket:

@@ -20,9 +20,10 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from chalicelib import attachments
-from chalicelib.models import UploadRequest
-from chalicelib.settings import Settings
+
+from chalicelib.config.settings import Settings
+from chalicelib.reports import attachments
+from chalicelib.reports.models import UploadRequest
 from chalicelib.store.aws import (
     SEALED_PREFIX,
     STAGING_DAYS,
@@ -35,7 +36,6 @@ from chalicelib.store.aws import (
     sealed_key,
     table_schema,
 )
-
 from infra import policies
 from infra.policies import StorageArns
 from tests.conftest import venv_tool

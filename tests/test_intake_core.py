@@ -1,6 +1,6 @@
 """The intake's promises, one at a time: what is sealed, stored, claimed and answered.
 
-Each test here holds one behaviour of ``chalicelib.intake`` (and the poster tags it
+Each test here holds one behaviour of ``chalicelib.reports.intake`` (and the poster tags it
 verifies) that a one-line change could break without the broader suites noticing; they
 were written against the mutants ``make mutation`` found alive (mutation/survivors.md).
 """
@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chalicelib import attachments, crypto, receipts, tags
+
+from chalicelib import crypto, receipts, tags
+from chalicelib.cases.feedback import add_feedback
+from chalicelib.config.office import load_office
+from chalicelib.config.settings import Settings
 from chalicelib.errors import ApiError
-from chalicelib.intake import Intake, PostedFiles
-from chalicelib.models import UploadRequest
-from chalicelib.office import load_office
 from chalicelib.receipts import Receipt
-from chalicelib.settings import Settings
+from chalicelib.reports import attachments
+from chalicelib.reports.intake import Intake, PostedFiles
+from chalicelib.reports.models import UploadRequest
 from chalicelib.store.base import AttachmentUnavailable, IdempotencyReplay
 from chalicelib.store.sqlite import SqliteStore
-
 from tests.store import support as s
 
 REPORT: dict[str, Any] = {
@@ -107,7 +109,7 @@ def test_a_supplement_is_sealed_with_its_files_and_counted(world: World) -> None
     sealed = _opened(world, entry.sealed, f"{number}/supplement")
     assert sealed == {"text": "补充：现场又有新的裂缝。", "attachments": [file_id]}
     assert shown.supplements == 1
-    world.intake.add_feedback(number, "已收到补充。")
+    add_feedback(world.store, number, "已收到补充。")
     again = world.intake.status({"receipt": printed})
     assert (again.supplements, len(again.feedback)) == (1, 1)  # feedback is not a supplement
 
@@ -128,7 +130,7 @@ def test_status_shows_the_stored_status_and_deadlines(world: World) -> None:
 
 def test_feedback_for_an_unknown_report_names_it(world: World) -> None:
     with pytest.raises(KeyError) as missing:
-        world.intake.add_feedback("12345678", "x")
+        add_feedback(world.store, "12345678", "x")
     assert missing.value.args == ("12345678",)
 
 
@@ -352,3 +354,98 @@ def test_the_deadline_of_a_new_report(world: World) -> None:
         timedelta(days=days),
         timedelta(days=days + 1),  # the calendar day in China may be the next one
     )
+
+
+# ---- how many files, and which ones, a report may claim -----------------------------------
+
+
+def _field_codes(error: ApiError) -> list[tuple[str, str]]:
+    return [(f.field, f.code) for f in error.fields]
+
+
+def test_exactly_the_most_files_may_be_claimed(world: World) -> None:
+    world.intake.max_attachments = 2
+    printed = world.intake.submit(dict(REPORT, attachments=[_upload(world), _upload(world)]))
+    number = _number(printed.response.receipt)
+    stored = world.store.get_report(number)
+    assert stored is not None and len(stored.attachments) == 2
+    shown = world.intake.supplement(
+        {
+            "receipt": printed.response.receipt,
+            "text": "再补充两份材料。",
+            "attachments": [_upload(world), _upload(world)],
+        }
+    )
+    assert shown.supplements == 1
+    with pytest.raises(ApiError) as refused:
+        world.intake.submit(dict(REPORT, attachments=[_upload(world) for _ in range(3)]))
+    assert refused.value.code == "too_many_attachments"
+
+
+def test_listed_and_posted_files_count_together(world: World) -> None:
+    world.intake.max_attachments = 2
+    printed = world.intake.submit(REPORT).response.receipt
+    posted = PostedFiles(count=2, digest=b"P" * 32, store=lambda region: [])
+    with pytest.raises(ApiError) as report:
+        world.intake.submit(dict(REPORT, attachments=[_upload(world)]), files=posted)
+    with pytest.raises(ApiError) as supplement:
+        world.intake.supplement(
+            {"receipt": printed, "text": "补充材料补充材料", "attachments": [_upload(world)]},
+            files=posted,
+        )
+    for refused in (report, supplement):
+        assert refused.value.code == "too_many_attachments"
+        assert _field_codes(refused.value) == [("attachments", "invalid_format")]
+
+
+def test_files_posted_with_a_supplement_are_sealed_into_it(world: World) -> None:
+    printed = world.intake.submit(REPORT).response.receipt
+    number = _number(printed)
+    kept: list[str] = []
+
+    def store(region: str) -> list[str]:
+        kept.append(_upload(world))
+        return kept
+
+    files = PostedFiles(count=1, digest=b"S" * 32, store=store)
+    world.intake.supplement({"receipt": printed, "text": "补充现场照片一张。"}, files=files)
+    (entry,) = world.store.list_entries(number, "supplement")
+    assert entry.attachments == tuple(kept) and len(kept) == 1
+    sealed = _opened(world, entry.sealed, f"{number}/supplement")
+    assert sealed["attachments"] == kept
+
+
+def test_a_supplement_claiming_a_file_never_uploaded_is_refused_before_the_store(
+    world: World,
+) -> None:
+    printed = world.intake.submit(REPORT).response.receipt
+    with pytest.raises(ApiError) as refused:
+        world.intake.supplement(
+            {"receipt": printed, "text": "补充材料补充材料", "attachments": ["q" * 26]}
+        )
+    assert refused.value.code == "attachment_unknown"
+    assert _field_codes(refused.value) == [("attachments", "invalid_format")]
+
+
+def test_a_file_is_claimable_until_the_moment_it_expires_and_only_once(world: World) -> None:
+    file_id = _upload(world)
+    record = world.store.get_attachment(file_id)
+    assert record is not None
+    world.intake.clock = lambda: record.expires_at - timedelta(microseconds=1)
+    world.intake.check_claims([file_id], s.REGION)  # still in time
+    world.intake.clock = lambda: record.expires_at  # the very moment it expires
+    with pytest.raises(ApiError) as expired:
+        world.intake.check_claims([file_id], s.REGION)
+    assert expired.value.code == "attachment_unknown"
+    world.intake.clock = lambda: record.expires_at - timedelta(hours=1)
+    world.intake.submit(dict(REPORT, attachments=[file_id]))
+    with pytest.raises(ApiError) as claimed:
+        world.intake.check_claims([file_id], s.REGION)  # unexpired, but taken
+    assert claimed.value.code == "attachment_unknown"
+
+
+def test_an_unknown_region_is_a_field_error_of_the_region(world: World) -> None:
+    with pytest.raises(ApiError) as refused:
+        world.intake.unit_for("999999")
+    assert refused.value.code == "validation_failed"
+    assert _field_codes(refused.value) == [("region", "unknown_region")]

@@ -73,7 +73,7 @@ def test_package_is_small_and_has_the_compiled_cores(package):
         n.startswith("pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu") for n in names
     )
     assert any(n.startswith("nacl/_sodium") and n.endswith(".so") for n in names)
-    assert "app.py" in names and "chalicelib/intake.py" in names
+    assert "app.py" in names and "chalicelib/reports/intake.py" in names
     assert "chalicelib/offices/anhui.toml" in names
     assert not any(n.startswith(("boto3/", "botocore/", "reportlab/", "mkdocs/")) for n in names)
 

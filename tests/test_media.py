@@ -12,10 +12,11 @@ import struct
 import zlib
 
 import pytest
-from chalicelib import media
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
+
+from chalicelib import media
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 GPS_IFD = 0x8825

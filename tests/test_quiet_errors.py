@@ -2,7 +2,7 @@
 
 An exception's message, its ``repr``, its notes and the exceptions it was raised from can
 all carry what a reporter typed (``ValueError(f"bad value {text}")``). The unhandled-error
-path (``chalicelib.api.guarded``) must log only the route, the exception's type and where
+path (``chalicelib.web.guard.guarded``) must log only the route, the exception's type and where
 in the code it happened. Checked twice: on the records themselves (what any handler,
 CloudWatch's included, would be given) and on the text the real logging configuration of
 ``jubao serve`` (``jubao.quietlog``) writes.
@@ -20,15 +20,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace, TracebackType
 
 import pytest
-from chalicelib import api
-from chalicelib.errors import ApiError
-from chalicelib.intake import Intake
-from chalicelib.store.base import StoreError
 
+from chalicelib.errors import ApiError
+from chalicelib.public import json_api
+from chalicelib.public.app import PublicApp
+from chalicelib.reports.intake import Intake
+from chalicelib.store.base import StoreError
+from chalicelib.web import guard
+from chalicelib.web import http as api
 from jubao import quietlog
 
 MARKER = "举报人李四-MARKER-7f3a9c 13900001111"
@@ -157,7 +159,7 @@ def test_unhandled_errors_log_type_and_place_never_the_message(
         failure()
         raise AssertionError("unreachable")
 
-    response = api.guarded("report_status", handler)(_request())
+    response = guard.guarded("report_status", handler)(_request())
     assert response.status == status
     assert json.loads(response.body)["error"]["code"] == code
     assert MARKER not in response.body and "Traceback" not in response.body
@@ -174,7 +176,7 @@ def test_unhandled_errors_log_type_and_place_never_the_message(
 
 
 def test_a_failure_deep_in_the_real_route_is_quiet(
-    captured: Captured, dev_env: Path, monkeypatch: pytest.MonkeyPatch
+    captured: Captured, public_app: PublicApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Through the real status route: the intake fails while holding the typed receipt."""
 
@@ -182,7 +184,9 @@ def test_a_failure_deep_in_the_real_route_is_quiet(
         raise KeyError(f"{payload!r} {MARKER}")
 
     monkeypatch.setattr(Intake, "lookup", failing_lookup)
-    response = api.guarded("report_status", api.report_status)(_request())
+    response = guard.guarded("report_status", lambda r: json_api.report_status(public_app, r))(
+        _request()
+    )
     assert response.status == 500
     body = json.loads(response.body)["error"]
     assert body["code"] == "internal_error"
@@ -332,7 +336,7 @@ def test_the_unhandled_line_names_the_last_five_frames_by_file_name(captured: Ca
         deep(8)
         raise AssertionError("unreachable")
 
-    api.guarded("report_status", handler)(_request())
+    guard.guarded("report_status", handler)(_request())
     _assert_quiet(captured)
     where = _unhandled(captured)["where"]
     assert isinstance(where, list) and len(where) == 5
@@ -384,7 +388,7 @@ def test_the_request_line_times_the_handler_in_milliseconds(captured: Captured) 
         time.sleep(0.03)
         return api.json_response(200, {"ok": True})
 
-    api.guarded("report_status", slow)(_request())
+    guard.guarded("report_status", slow)(_request())
     (line,) = [line for line in captured.lines() if line.get("event") == "request"]
     assert line["route"] == "report_status" and line["status"] == 200
     ms = line["ms"]

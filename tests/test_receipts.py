@@ -6,10 +6,11 @@ import math
 from collections import Counter
 
 import pytest
-from chalicelib import crypto
-from chalicelib.receipts import ALPHABET, MAX_TEXT, MalformedReceipt, Receipt
 from hypothesis import given
 from hypothesis import strategies as st
+
+from chalicelib import crypto
+from chalicelib.receipts import ALPHABET, MAX_TEXT, MalformedReceipt, Receipt
 
 receipts = st.builds(
     Receipt,

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chalicelib.office import load_office
+
+from chalicelib.config.office import load_office
 from chalicelib.rewards.case import RewardCase
 from chalicelib.rewards.engine import evaluate
 from chalicelib.rewards.loader import rule_set_names

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from chalicelib.rewards.case import RewardCase
 from chalicelib.rewards.engine import evaluate
 from chalicelib.rewards.export import export_rule_sets
 from chalicelib.rewards.loader import rule_set_names
 from chalicelib.rewards.schema import MAX_CONCEALED_DEATHS, MAX_FINE_YUAN
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pydantic import ValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE = ROOT / "site" / "docs" / "assets" / "js" / "reward-engine.js"

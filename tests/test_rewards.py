@@ -13,16 +13,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from chalicelib.config.settings import from_env, office_for
 from chalicelib.rewards import loader, schema
 from chalicelib.rewards.case import RewardCase
 from chalicelib.rewards.engine import RewardResult, evaluate
 from chalicelib.rewards.export import export_rule_sets
 from chalicelib.rewards.loader import load_rule_set, rule_sets
 from chalicelib.rewards.schema import PercentOfFine, RuleSet, RuleSetError
-from chalicelib.settings import get_office
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pydantic import ValidationError
 
 NATIONAL = "national-2018"
 UPLIFT = "national-2018-employee-uplift-20"
@@ -381,7 +382,7 @@ def test_unknown_rule_set() -> None:
 
 
 def test_rule_set_precedence_argument_then_case_then_office_default() -> None:
-    office_default = get_office().rules.reward_rule_set
+    office_default = office_for(from_env()).rules.reward_rule_set
     assert loader.default_rule_set_name() == office_default
     c = case(kind="concealed_accident", accident_grade="larger", concealed_deaths=4, rule_set=ANHUI)
     assert evaluate(c).basis.rule_set == ANHUI
@@ -401,7 +402,7 @@ def test_every_citation_is_tagged_and_every_step_cited() -> None:
 
 def test_export_is_json_and_round_trips() -> None:
     exported = json.loads(json.dumps(export_rule_sets()))
-    assert exported["default_rule_set"] == get_office().rules.reward_rule_set
+    assert exported["default_rule_set"] == office_for(from_env()).rules.reward_rule_set
     for name, data in exported["rule_sets"].items():
         assert RuleSet.model_validate(data) == load_rule_set(name)
     assert set(exported["grades"]) == set(GRADES)

@@ -17,16 +17,12 @@ from typing import Any
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from chalicelib import routes
-from chalicelib.http_policy import (
-    SITE_CSP,
-    Kind,
-    headers_for,
-    kind_for,
-)
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.public import routes
+from chalicelib.public.app import LazyApp
+from chalicelib.web.http_policy import SITE_CSP, Kind, headers_for, kind_for
 from jubao import quietlog
 from jubao.wsgi import create_app
 
@@ -166,8 +162,15 @@ def test_match_paths_methods_and_parameters() -> None:
 # ---- the WSGI application -------------------------------------------------------------------
 
 
+def lambda_services() -> LazyApp:
+    """The services ``dev_env`` set up (the Lambda's, which it resets before and after)."""
+    import app as function
+
+    return function.public
+
+
 def test_site_pages_assets_and_404_carry_the_policy(site: Path, dev_env: Path) -> None:
-    app = create_app(site)
+    app = create_app(site, lambda_services())
     status, headers, body = call(app, "GET", "/")
     assert status == 200 and "首页" in body.decode()
     assert headers["content-security-policy"] == SITE_CSP
@@ -185,7 +188,7 @@ def test_site_pages_assets_and_404_carry_the_policy(site: Path, dev_env: Path) -
 
 
 def test_writes_to_site_paths_are_our_405(site: Path, dev_env: Path) -> None:
-    app = create_app(site)
+    app = create_app(site, lambda_services())
     for method in ("POST", "PUT", "DELETE", "OPTIONS", "TRACE", "FOO"):
         status, headers, body = call(app, method, "/index.html")
         assert status == 405, method
@@ -196,7 +199,7 @@ def test_writes_to_site_paths_are_our_405(site: Path, dev_env: Path) -> None:
 
 
 def test_api_through_the_adapter(site: Path, dev_env: Path) -> None:
-    app = create_app(site)
+    app = create_app(site, lambda_services())
     status, headers, body = call(
         app,
         "POST",
@@ -218,7 +221,7 @@ def test_api_through_the_adapter(site: Path, dev_env: Path) -> None:
 
 
 def test_api_without_a_built_site(dev_env: Path) -> None:
-    app = create_app(None)
+    app = create_app(None, lambda_services())
     status, headers, body = call(app, "GET", "/")
     assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
@@ -287,8 +290,9 @@ def test_library_messages_and_tracebacks_never_reach_the_log() -> None:
 
 
 def test_lambda_answers_carry_the_policy_and_never_chalices_own_shape(dev_env: Path) -> None:
-    from app import app
     from chalice.test import Client
+
+    from app import app
 
     with Client(app, project_dir=str(Path(__file__).resolve().parents[1] / "functions")) as client:
         reply = client.http.get("/api/openapi.json", headers={"Content-Type": "text/plain"})

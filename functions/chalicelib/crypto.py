@@ -181,6 +181,16 @@ def keyed_hash(key: bytes, message: bytes, purpose: bytes, size: int = 32) -> by
     return hashlib.blake2b(message, digest_size=size, key=key, person=purpose).digest()
 
 
+def derive_key(master: bytes, purpose: bytes) -> bytes:
+    """A key of its own for one purpose, from a master key (keyed BLAKE2b as a KDF).
+
+    One configured secret serves several uses (receipt hashes, idempotency records,
+    upload tickets); each use gets an independent key, so a value made for one can
+    never be passed off as another's, whatever its format.
+    """
+    return keyed_hash(master, b"", purpose, size=KEY_BYTES)
+
+
 def equal(a: bytes, b: bytes) -> bool:
     """Constant-time comparison."""
     return hmac.compare_digest(a, b)

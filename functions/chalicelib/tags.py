@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from . import crypto
-from .office import OfficeConfig
+from .config.office import OfficeConfig
 
 PLACE_KINDS = {
     "e": "enterprise",

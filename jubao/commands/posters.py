@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalicelib import settings as settings_module
-from chalicelib.office import OfficeConfig, load_office
+from chalicelib.config import settings as settings_module
+from chalicelib.config.office import OfficeConfig, load_office
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_FATAL = 0, 1, 2
 
@@ -99,7 +99,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _office(args: argparse.Namespace) -> OfficeConfig:
     if args.office is not None:
         return load_office(args.office)
-    return settings_module.get_office()
+    return settings_module.office_for(settings_module.from_env())
 
 
 def _tag_key(args: argparse.Namespace, office: OfficeConfig) -> bytes:
@@ -107,7 +107,7 @@ def _tag_key(args: argparse.Namespace, office: OfficeConfig) -> bytes:
 
     if args.tag_key_file is not None:
         return read_tag_key_file(args.tag_key_file)
-    current = settings_module.get_settings()
+    current = settings_module.from_env()
     try:
         return current.tag_key_bytes()
     except settings_module.SettingsError:
@@ -117,8 +117,7 @@ def _tag_key(args: argparse.Namespace, office: OfficeConfig) -> bytes:
 
     made = devkeys.ensure_dev_keys(office, current.data_dir / "keys")
     print(devkeys.banner(made), file=sys.stderr)
-    settings_module.reset()
-    return settings_module.get_settings().tag_key_bytes()
+    return settings_module.from_env().tag_key_bytes()
 
 
 def _fatal(message: str) -> int:
@@ -137,7 +136,7 @@ def _build(args: argparse.Namespace) -> int:
         office = _office(args)
         key = _tag_key(args, office)
         registry_path = args.registry or (
-            settings_module.get_settings().data_dir / "posters" / "registry.json"
+            settings_module.from_env().data_dir / "posters" / "registry.json"
         )
         registry = Registry(registry_path, office.office.code)
         result = build_batch(
@@ -200,7 +199,7 @@ def _defaults(args: argparse.Namespace) -> int:
 def _content(args: argparse.Namespace) -> int:
     from posters.content import load_content
 
-    office = load_office(args.office) if args.office else settings_module.get_office()
+    office = _office(args)
     content = load_content(office)
     print(json.dumps(content.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=1))
     return EXIT_OK

@@ -9,31 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
+from pydantic import ValidationError
+
+from chalicelib.errors import FIELD_MESSAGES
+from chalicelib.reports.validation import field_error
 from chalicelib.rewards.case import RewardCase
 from chalicelib.rewards.engine import evaluate
 from chalicelib.rewards.loader import load_rule_set, rule_set_names
 from chalicelib.rewards.schema import RuleSetError
-from pydantic import ValidationError
 
 EXIT_INVALID = 2
-
-# pydantic error types -> Chinese; the English text is pydantic's own message
-_ERRORS_ZH = {
-    "missing": "缺少该字段",
-    "extra_forbidden": "未知字段",
-    "bool_type": "须为 true 或 false",
-    "int_type": "须为整数",
-    "string_type": "须为字符串",
-    "greater_than_equal": "取值过小",
-    "less_than_equal": "取值过大",
-    "literal_error": "取值无效",
-    "enum": "取值无效",
-    "string_pattern_mismatch": "格式不正确",
-    "model_type": "须为 JSON 对象",
-}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def register(sub: Any) -> None:
@@ -69,13 +59,18 @@ def _refuse(zh: str, en: str, details: list[str] | None = None) -> int:
 
 
 def _field_errors(exc: ValidationError) -> list[str]:
+    """One line per error: the field, then the API's message for its code (the same
+    codes and texts as the report forms), or the case model's own bilingual message."""
     details = []
     for error in exc.errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(case)"
+        item = field_error(error)
+        where = item.field if error["loc"] else "(case)"
         message = error["msg"].removeprefix("Value error, ")
-        zh = _ERRORS_ZH.get(error["type"])
-        # custom errors of the case model are already "中文 / English"
-        details.append(f"  - {where}: {zh} / {message}" if zh else f"  - {where}: {message}")
+        if _CJK.search(message):  # the case model's own errors are already "中文 / English"
+            details.append(f"  - {where}: {message}")
+        else:
+            zh, en = FIELD_MESSAGES.get(item.code, FIELD_MESSAGES["invalid_format"])
+            details.append(f"  - {where}: {zh} / {en}")
     return details
 
 

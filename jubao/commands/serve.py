@@ -54,30 +54,18 @@ def prepare(data_dir: Path) -> str:
     """
     os.environ["JUBAO_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("JUBAO_STORE", "sqlite")
-    from chalicelib import api, settings
-    from chalicelib.office import load_office
-
+    from chalicelib.config import settings
+    from chalicelib.config.office import load_office
     from jubao.devkeys import banner, ensure_dev_keys
 
-    settings.reset()
-    configured = settings.get_settings()
+    configured = settings.from_env()
     office = load_office(configured.office_config)
-    message = ""
     needs_keys = not (configured.receipt_key and configured.tag_key) or any(
         not (u.content_key and u.custodian_key) for u in office.units
     )
     if needs_keys:
-        keys = ensure_dev_keys(office, data_dir / "keys")
-        message = banner(keys)
-    settings.reset()
-    api.reset()
-    return message
-
-
-def _purge(now: datetime) -> int:
-    from chalicelib import api
-
-    return api.services().intake.store.purge_uploads(now)
+        return banner(ensure_dev_keys(office, data_dir / "keys"))
+    return ""
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -95,11 +83,17 @@ def _run(args: argparse.Namespace) -> int:
         )
         site_dir = None
 
-    from chalicelib.settings import get_settings
-
+    from chalicelib.config.settings import from_env
+    from chalicelib.public.app import LazyApp, create_app
     from jubao.serve import ServerLimits, bind, fork_worker, make_server, serve
 
-    settings = get_settings()
+    settings = from_env()
+    # this process's services, built on the first request (after a worker is forked)
+    public = LazyApp(lambda: create_app(settings))
+
+    def purge(now: datetime) -> int:
+        return public.get().intake.store.purge_uploads(now)
+
     limits = ServerLimits(
         threads=args.threads,
         connection_limit=args.connection_limit,
@@ -127,7 +121,7 @@ def _run(args: argparse.Namespace) -> int:
             break
         children.append(pid)
     is_parent = bool(children) or args.workers == 1
-    server = make_server(sock, site_dir, limits)
+    server = make_server(sock, site_dir, public, limits)
     if is_parent:
         print(
             f"jubao: site and API on http://{args.host}:{port}/ "
@@ -135,7 +129,7 @@ def _run(args: argparse.Namespace) -> int:
             flush=True,
         )
     try:
-        serve(server, limits, purge=_purge if is_parent else None)
+        serve(server, limits, purge=purge if is_parent else None)
     finally:
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
@@ -143,7 +137,5 @@ def _run(args: argparse.Namespace) -> int:
         for pid in children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-        from chalicelib import api
-
-        api.reset()  # closes the store's connections
+        public.reset()  # closes the store's connections
     return 0

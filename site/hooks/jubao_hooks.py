@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,13 +33,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
-HOOKS_DIR = Path(__file__).resolve().parent
-REPO_ROOT = HOOKS_DIR.parents[1]
-for extra_path in (REPO_ROOT / "functions", HOOKS_DIR):
-    if str(extra_path) not in sys.path:
-        sys.path.insert(0, str(extra_path))
-
-from jubao_site import (  # noqa: E402
+from jubao_site import (
     blocks,
     facts,
     forms,
@@ -52,7 +45,7 @@ from jubao_site import (  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.jubao")
 
-JIEBA_USER_DICT = HOOKS_DIR / "jieba_user_dict.txt"
+JIEBA_USER_DICT = Path(__file__).resolve().parent / "jieba_user_dict.txt"
 
 _office = facts.load()
 

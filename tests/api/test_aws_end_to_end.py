@@ -12,9 +12,9 @@ import boto3
 import pytest
 import requests
 from chalice.test import Client
-from chalicelib import crypto, media
-from chalicelib.settings import Settings
 
+from chalicelib import crypto, media
+from chalicelib.config.settings import Settings
 from tests.conftest import start_server
 from tests.store.moto_env import REGION, aws_env, aws_settings, environment, moto_server
 from tests.test_attachments import photo
@@ -70,11 +70,10 @@ def test_report_upload_and_status_through_http_on_the_aws_store(
         # S3 -> EventBridge -> the app's seal_upload function (invoked as Lambda would)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        from chalicelib import api, settings
+        import app as function
 
-        settings.reset()
-        api.reset()
-        from app import app
+        function.public.reset()  # the services of this environment
+        app = function.app
 
         with Client(app, project_dir="functions") as client:
             event = client.events.generate_cw_event(
@@ -88,7 +87,7 @@ def test_report_upload_and_status_through_http_on_the_aws_store(
                 },
             )
             client.lambda_.invoke("seal_upload", event)
-        api.reset()
+        function.public.reset()
 
         key = str(uuid.uuid4())
         body = dict(

@@ -24,10 +24,10 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from chalicelib.errors import CATALOGUE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.errors import CATALOGUE
 from tests.conftest import LiveServer, start_server
 
 from .client import (

@@ -8,6 +8,7 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
+
 from chalicelib import crypto, tags
 from chalicelib.receipts import Receipt
 from chalicelib.store.sqlite import SqliteStore
@@ -85,20 +86,11 @@ def test_identical_resubmission_without_key_is_not_a_second_report(live_server):
 
 
 def test_feedback_is_readable_with_the_receipt_only(live_server, tmp_path):
-    from chalicelib.intake import Intake
-    from chalicelib.office import load_office
+    from chalicelib.cases.feedback import add_feedback
 
     body = post_json(f"{live_server.url}/api/reports", dict(REPORT, unit_name="反馈测试单位")).json
-    keys = live_server.data_dir / "keys"
-    office = load_office(keys_file=keys / "public-keys.json")
     store = SqliteStore(live_server.data_dir / "jubao.sqlite3")
-    officer = Intake(
-        office,
-        store,
-        crypto.b64d((keys / "receipt.key").read_text().strip()),
-        crypto.b64d((keys / "tag.key").read_text().strip()),
-    )
-    officer.add_feedback(body["report_number"], "已受理，正在核查。")
+    add_feedback(store, body["report_number"], "已受理，正在核查。")
     store.close()
     status = post_json(f"{live_server.url}/api/status", {"receipt": body["receipt"]}).json
     assert [item["text"] for item in status["feedback"]] == ["已受理，正在核查。"]

@@ -4,7 +4,7 @@ Playwright drives /usr/bin/chromium (never a downloaded browser). Every request 
 makes to anything but the local server is blocked and recorded, so a test fails if the
 site tries to reach a CDN, a font service or a tracker.
 
-Every page runs under the one security-header policy (``chalicelib.http_policy``): as the
+Every page runs under the one security-header policy (``chalicelib.web.http_policy``): as the
 server sends it, or, if the server does not send a Content-Security-Policy, added to each
 answer by the route that guards the context. A violation of the policy (recorded by an
 init script from ``securitypolicyviolation`` events, and from the console of pages and
@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from chalicelib import http_policy
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -37,6 +36,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from chalicelib.web import http_policy
 from tests.conftest import LiveServer, start_server
 from tests.site.sitebuild import ROOT, build_site
 

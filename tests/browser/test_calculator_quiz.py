@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 import pytest
-from chalicelib.rewards import engine
-from chalicelib.rewards.case import RewardCase
 from playwright.sync_api import Page, expect
 
+from chalicelib.rewards import engine
+from chalicelib.rewards.case import RewardCase
 from tests.browser.conftest import Site, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]

@@ -13,9 +13,9 @@ import re
 import urllib.request
 
 import pytest
-from chalicelib import http_policy
 from playwright.sync_api import Page, expect
 
+from chalicelib.web import http_policy
 from tests.browser.conftest import DESKTOP, Site, settle
 from tests.browser.test_a11y_layout import ALL_PAGES
 

@@ -7,12 +7,12 @@ import io
 import re
 
 import pytest
-from chalicelib import crypto, tags
-from chalicelib.office import load_office
-from chalicelib.store.sqlite import SqliteStore
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
 
+from chalicelib import crypto, tags
+from chalicelib.config.office import load_office
+from chalicelib.store.sqlite import SqliteStore
 from tests.browser.conftest import ContextFactory, Site, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]

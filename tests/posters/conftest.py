@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chalicelib.office import OfficeConfig, load_office
 
+from chalicelib.config.office import OfficeConfig, load_office
 from posters.content import Content, load_content
 from tests.posters.poster_helpers import Renderer, require_tools
 
@@ -73,12 +73,8 @@ def renderer(no_fonts_env: dict[str, str]) -> Renderer:
 
 @pytest.fixture
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    from chalicelib import settings
-
     for name in list(os.environ):
         if name.startswith("JUBAO_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("JUBAO_DATA_DIR", str(tmp_path / "data"))
-    settings.reset()
     yield tmp_path / "data"
-    settings.reset()

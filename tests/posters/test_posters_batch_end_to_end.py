@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from chalicelib import tags
-from chalicelib.office import OfficeConfig
 from PIL import Image, ImageFilter
 from pypdf import PdfReader
 
+from chalicelib import tags
+from chalicelib.config.office import OfficeConfig
 from posters import layout, qr
 from tests.posters.poster_helpers import Renderer, run_cli, zbar_decode, zxing_decode
 

@@ -7,8 +7,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from chalicelib.office import OfficeConfig, load_office
 
+from chalicelib.config.office import OfficeConfig, load_office
 from posters import fonts
 from posters.content import (
     CONTENT_FILE,
@@ -91,7 +91,7 @@ def test_unknown_placeholders_and_rule_sets_fail_loudly(
 
 
 def test_reward_amounts_come_from_the_rule_set(content: Content) -> None:
-    from chalicelib.models import ReportKind
+    from chalicelib.reports.models import ReportKind
     from chalicelib.rewards import loader, schema
 
     rule_set = loader.load_rule_set("national-2018")

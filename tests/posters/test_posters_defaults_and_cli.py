@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from chalicelib import tags
-from chalicelib.office import OfficeConfig
 from PIL import Image
 
+from chalicelib import tags
+from chalicelib.config.office import OfficeConfig
 from posters.defaults import EDITIONS, Manifest, default_regions
 from tests.posters.poster_helpers import Renderer, run_cli, zxing_decode
 

@@ -6,12 +6,12 @@ import io
 import re
 
 import pytest
-from chalicelib.office import OfficeConfig
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from chalicelib.config.office import OfficeConfig
 from posters import fonts, qr
 from posters.content import Content
 from posters.layout import (

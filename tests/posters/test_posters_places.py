@@ -6,10 +6,10 @@ import csv
 import io
 
 import pytest
-from chalicelib.office import OfficeConfig
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib.config.office import OfficeConfig
 from posters.places import (
     PlacesFileError,
     RowError,

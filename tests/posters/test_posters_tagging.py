@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from chalicelib import crypto, tags
-from chalicelib.office import OfficeConfig
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib import crypto, tags
+from chalicelib.config.office import OfficeConfig
 from posters.places import PLACE_KINDS, Place
 from posters.tagging import (
     Registry,

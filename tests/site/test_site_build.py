@@ -9,10 +9,10 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from chalicelib import pages
-from chalicelib.office import load_office
-from chalicelib.rewards import export, loader
 
+from chalicelib.config.office import load_office
+from chalicelib.public import pages
+from chalicelib.rewards import export, loader
 from tests.site.htmlscan import Page, html_files, scan, url_of
 from tests.site.sitebuild import Build
 

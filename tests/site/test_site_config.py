@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from chalicelib.office import DEFAULT_CONFIG, load_office
 
+from chalicelib.config.office import DEFAULT_CONFIG, load_office
 from tests.site.sitebuild import ROOT, build_site
 
 sys.path.insert(0, str(ROOT / "site" / "hooks"))

@@ -27,7 +27,8 @@ from typing import Any, Final
 
 import boto3
 import pytest
-from chalicelib.settings import Settings
+
+from chalicelib.config.settings import Settings
 from chalicelib.store.aws.layout import TTL_ATTRIBUTE, table_schema
 
 REGION: Final = "cn-north-1"  # the default of settings.aws_region: the aws-cn partition

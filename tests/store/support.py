@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from chalicelib import crypto
-from chalicelib.intake import Intake
-from chalicelib.office import OfficeConfig, load_office
+from chalicelib.config.office import OfficeConfig, load_office
+from chalicelib.reports.intake import Intake
 from chalicelib.store.base import AttachmentRecord, IdempotencyRecord, ReportRecord, ReportStore
 
 REGION = "340102"  # a county of Hefei; the configured unit is the province (340000)
@@ -31,12 +31,13 @@ def office_with_keys() -> tuple[OfficeConfig, OfficeKeys]:
     return office, OfficeKeys(content_private, custodian_private)
 
 
-def make_intake(store: ReportStore, office: OfficeConfig) -> Intake:
+def make_intake(store: ReportStore, office: OfficeConfig, max_attachments: int = 5) -> Intake:
     return Intake(
         office=office,
         store=store,
         receipt_key=crypto.random_bytes(32),
         tag_key=crypto.random_bytes(32),
+        max_attachments=max_attachments,
     )
 
 

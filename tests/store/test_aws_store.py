@@ -13,7 +13,8 @@ from pathlib import Path
 
 import boto3
 import pytest
-from chalicelib.settings import Settings
+
+from chalicelib.config.settings import Settings
 from chalicelib.store.aws import (
     MAX_INLINE_BYTES,
     TTL_ATTRIBUTE,
@@ -23,7 +24,6 @@ from chalicelib.store.aws import (
     staging_key,
 )
 from chalicelib.store.base import AttachmentUnavailable, Entry, StoreError
-
 from tests.store import support as s
 from tests.store.moto_env import REGION
 
@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_importing_the_store_and_the_pipeline_does_not_import_boto3() -> None:
     code = (
         "import sys\n"
-        "import chalicelib.store.aws, chalicelib.attachments, chalicelib.media\n"
-        "from chalicelib.settings import Settings\n"
+        "import chalicelib.store.aws, chalicelib.reports.attachments, chalicelib.media\n"
+        "from chalicelib.config.settings import Settings\n"
         "chalicelib.store.aws.AwsStore(Settings(store='aws', kms_key_id='k'))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))\n"
     )

@@ -16,7 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from chalicelib.settings import Settings
+
+from chalicelib.config.settings import Settings
 from chalicelib.store.aws import AwsStore
 from chalicelib.store.base import (
     AttachmentUnavailable,
@@ -27,7 +28,6 @@ from chalicelib.store.base import (
     StoreError,
 )
 from chalicelib.store.sqlite import SqliteStore
-
 from tests.store import support as s
 
 
@@ -291,9 +291,9 @@ def test_update_status(store: ReportStore) -> None:
     report = s.report()
     store.create_report(report)
     store.update_status(report.number, "accepted", s.due(60))
-    store.update_status(report.number, "verifying")  # keeps the deadline
+    store.update_status(report.number, "extended")  # keeps the deadline
     stored = store.get_report(report.number)
-    assert stored == replace(report, status="verifying", verification_due=s.due(60))
+    assert stored == replace(report, status="extended", verification_due=s.due(60))
     with pytest.raises(StoreError):
         store.update_status("99999999", "accepted")
 

@@ -26,8 +26,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from chalicelib.store.sqlite import SqliteStore
 
+from chalicelib.store.sqlite import SqliteStore
 from tests.store import support as s
 
 REPORTS = 12

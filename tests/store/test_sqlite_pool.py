@@ -16,11 +16,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from chalicelib.store.base import Entry, StoreError
-from chalicelib.store.sqlite import SqliteStore
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chalicelib.store.base import Entry, StoreError
+from chalicelib.store.sqlite import SqliteStore
 from tests.store import support as s
 
 PROC_FD = Path("/proc/self/fd")

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from pydantic import Field, StrictBool, StrictInt, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..models import ReportKind
+from ..reports.models import ReportKind
 from .loader import engine_data
 from .schema import (
     MAX_CONCEALED_DEATHS,

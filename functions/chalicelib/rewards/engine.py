@@ -12,7 +12,7 @@ import re
 from fractions import Fraction
 from typing import Any, Literal, NamedTuple
 
-from ..models import KIND_LABELS
+from ..reports.models import KIND_LABELS
 from .case import RewardCase
 from .loader import default_rule_set_name, engine_data, load_rule_set
 from .schema import (

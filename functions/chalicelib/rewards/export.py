@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import KIND_LABELS
+from ..reports.models import KIND_LABELS
 from .loader import default_rule_set_name, engine_data, rule_sets
 from .schema import MAX_CONCEALED_DEATHS, MAX_FINE_YUAN, MAX_JOINT_REPORTERS, MAX_REPORT_ORDER
 

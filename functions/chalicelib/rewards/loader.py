@@ -95,6 +95,6 @@ def rule_sets() -> dict[str, RuleSet]:
 
 def default_rule_set_name() -> str:
     """The office's configured rule set (``[rules] reward_rule_set`` of the office file)."""
-    from ..settings import get_office  # lazily: only the default needs the office
+    from ..config.settings import from_env, office_for  # only the default needs the office
 
-    return get_office().rules.reward_rule_set
+    return office_for(from_env()).rules.reward_rule_set

@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from ..models import ReportKind
+from ..i18n import Text
+from ..reports.models import ReportKind
 
 # Input bounds. They are far beyond real cases and keep the JavaScript twin exact.
 MAX_FINE_YUAN = 1_000_000_000
@@ -239,28 +240,23 @@ class RuleSet(Frozen):
         return self
 
 
-class GradeInfo(Frozen):
-    zh: str
-    en: str
+class GradeInfo(Text):
+    """An accident grade's name, with the deaths it starts at and its rank."""
+
     min_deaths: int = Field(ge=0)
     order: int = Field(ge=1)
 
 
-class Label(Frozen):
-    zh: str
-    en: str
+class Message(Text):
+    """A message template of the engine, with the separator between listed items."""
 
-
-class Message(Frozen):
-    zh: str
-    en: str
     separator_zh: str = ""
     separator_en: str = ""
 
 
 class EngineData(Frozen):
     grades: dict[Grade, GradeInfo]
-    rounding_modes: dict[RoundingMode, Label]
+    rounding_modes: dict[RoundingMode, Text]
     sources: dict[str, Citation]
     messages: dict[str, Message]
 

@@ -6,14 +6,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .base import ReportStore
 
+if TYPE_CHECKING:
+    from ..config.settings import Settings
 
-def open_store() -> ReportStore:
-    """The store named by the settings; AWS modules are imported only when chosen."""
-    from ..settings import get_settings
 
-    settings = get_settings()
+def open_store(settings: Settings) -> ReportStore:
+    """The store the settings name; AWS modules are imported only when chosen."""
     if settings.store == "aws":
         from .aws import AwsStore
 

@@ -12,6 +12,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ..cases.status import ReportStatus
+from ..reports.models import ReportKind
 
 
 class StoreError(Exception):
@@ -30,6 +35,18 @@ class AttachmentUnavailable(StoreError):
     sealing runs on the S3 event, seconds after the browser's upload; the AWS store
     waits a few seconds for it before refusing (``AwsStore.SEAL_WAIT_SECONDS``).
     """
+
+
+class EntryKind(StrEnum):
+    """What a sealed entry of a report is."""
+
+    supplement = "supplement"  # from the reporter, sealed to the office
+    feedback = "feedback"  # from the office, sealed to the reporter
+
+
+class AttachmentState(StrEnum):
+    pending = "pending"  # a ticket was issued; no file yet
+    sealed = "sealed"  # the file arrived, was cleaned and sealed
 
 
 @dataclass(frozen=True)
@@ -62,12 +79,12 @@ class ReportRecord:
     number: str
     receipt_mac: bytes
     received_at: datetime
-    kind: str
+    kind: ReportKind
     region: str
     industry: str
     unit: str  # code of the office the report is sealed to
     source: str | None
-    status: str
+    status: ReportStatus
     acceptance_due: date
     verification_due: date | None
     reporter_key: str  # base64 X25519 public key derived from the receipt secret
@@ -81,7 +98,7 @@ class Entry:
     """A sealed item attached to a report: a reporter supplement or office feedback."""
 
     report_number: str
-    kind: str  # "supplement" | "feedback"
+    kind: EntryKind
     at: datetime
     sealed: bytes
     attachments: tuple[str, ...] = field(default_factory=tuple)
@@ -98,13 +115,43 @@ class AttachmentRecord:
     max_bytes: int
     created_at: datetime
     expires_at: datetime  # an unclaimed upload is forgotten after this
-    state: str = "pending"  # pending (ticket issued) -> sealed (blob stored)
+    state: AttachmentState = AttachmentState.pending
     report_number: str | None = None  # set when a report or supplement claims it
     size: int | None = None
 
 
+class Staging(Protocol):
+    """Where browsers upload files for a store that seals them later (S3 ``staging/``).
+
+    A store without one (SQLite) receives uploads through the API itself
+    (``POST /api/uploads/{id}``) and seals them in that request.
+    """
+
+    @property
+    def bucket(self) -> str: ...
+
+    def presigned_upload(
+        self, attachment_id: str, content_type: str, max_bytes: int, expires_in: int
+    ) -> tuple[str, dict[str, str]]:
+        """The URL and form fields of a direct upload (an S3 presigned POST)."""
+        ...
+
+    def read_staged(self, attachment_id: str, limit: int) -> bytes | None:
+        """At most ``limit`` bytes of a staged upload; None if there is none."""
+        ...
+
+    def discard_staged(self, attachment_id: str) -> None:
+        """Delete a staged upload (every version of it)."""
+        ...
+
+
 class ReportStore(ABC):
     """The contract both stores pass (tests/store/test_contract.py)."""
+
+    @property
+    def staging(self) -> Staging | None:
+        """Where browsers upload directly, if this store has such a place."""
+        return None
 
     # Whether uploads are sealed by another process after their ticket (on AWS, the
     # sealer runs on S3's event, a moment after the browser's upload). Then a file still
@@ -132,14 +179,14 @@ class ReportStore(ABC):
 
     @abstractmethod
     def update_status(
-        self, number: str, status: str, verification_due: date | None = None
+        self, number: str, status: ReportStatus, verification_due: date | None = None
     ) -> None: ...
 
     @abstractmethod
     def add_entry(self, entry: Entry) -> None: ...
 
     @abstractmethod
-    def list_entries(self, number: str, kind: str | None = None) -> list[Entry]: ...
+    def list_entries(self, number: str, kind: EntryKind | None = None) -> list[Entry]: ...
 
     @abstractmethod
     def get_idempotency(self, key_hash: bytes) -> IdempotencyRecord | None: ...

@@ -18,10 +18,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..cases.status import ReportStatus
+from ..reports.models import ReportKind
 from .base import (
     AttachmentRecord,
+    AttachmentState,
     AttachmentUnavailable,
     Entry,
+    EntryKind,
     IdempotencyRecord,
     IdempotencyReplay,
     NumberTaken,
@@ -384,12 +388,12 @@ class SqliteStore(ReportStore):
             number=str(number),
             receipt_mac=bytes(mac),
             received_at=_dt(str(received)),
-            kind=str(kind),
+            kind=ReportKind(kind),
             region=str(region),
             industry=str(industry),
             unit=str(unit),
             source=None if source is None else str(source),
-            status=str(status),
+            status=ReportStatus(status),
             acceptance_due=date.fromisoformat(str(acc)),
             verification_due=_d(None if ver is None else str(ver)),
             reporter_key=str(reporter_key),
@@ -398,7 +402,9 @@ class SqliteStore(ReportStore):
             attachments=tuple(json.loads(str(attachments))),
         )
 
-    def update_status(self, number: str, status: str, verification_due: date | None = None) -> None:
+    def update_status(
+        self, number: str, status: ReportStatus, verification_due: date | None = None
+    ) -> None:
         try:
             changed = self._write(
                 "UPDATE reports SET status=?, verification_due=COALESCE(?, verification_due) "
@@ -432,14 +438,14 @@ class SqliteStore(ReportStore):
         except sqlite3.Error as exc:
             raise StoreError("sqlite write failed") from exc
 
-    def list_entries(self, number: str, kind: str | None = None) -> list[Entry]:
+    def list_entries(self, number: str, kind: EntryKind | None = None) -> list[Entry]:
         rows = self._read(
             "SELECT report_number, kind, at, sealed, attachments FROM entries "
             "WHERE report_number=? AND (? IS NULL OR kind=?) ORDER BY id",
             (number, kind, kind),
         )
         return [
-            Entry(str(n), str(k), _dt(str(at)), bytes(s), tuple(json.loads(str(a))))
+            Entry(str(n), EntryKind(k), _dt(str(at)), bytes(s), tuple(json.loads(str(a))))
             for n, k, at, s, a in rows
         ]
 
@@ -506,7 +512,7 @@ class SqliteStore(ReportStore):
             max_bytes=int(row[4]),
             created_at=_dt(str(row[5])),
             expires_at=_dt(str(row[6])),
-            state=str(row[7]),
+            state=AttachmentState(row[7]),
             report_number=None if row[8] is None else str(row[8]),
             size=None if row[9] is None else int(row[9]),
         )

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
-from chalicelib import status as report_status
-from chalicelib.office import Channel, OfficeConfig
 from pydantic import BaseModel, ConfigDict
+
+from chalicelib.cases import status as report_status
+from chalicelib.config.office import Channel, OfficeConfig
 
 from . import facts
 from .facts import Lang, pick
@@ -176,8 +177,7 @@ def process(office: OfficeConfig, lang: Lang, link: Link) -> str:
 def statuses(office: OfficeConfig, lang: Lang, link: Link) -> str:
     """The statuses a reporter may see on the status page (from the core)."""
     rows = "".join(
-        f"<li><strong>{escape(pick(lang, zh, en))}</strong></li>"
-        for zh, en in report_status.STATUSES.values()
+        f"<li><strong>{escape(text(lang))}</strong></li>" for text in report_status.LABELS.values()
     )
     return f'<ul class="jubao-statuses">{rows}</ul>'
 

@@ -8,15 +8,13 @@ so a typo cannot ship as literal braces.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
-from typing import Literal
 
-from chalicelib.office import OfficeConfig, load_office
+from chalicelib.config.office import OfficeConfig
+from chalicelib.config.settings import from_env, office_for
+from chalicelib.i18n import LANGS, Lang, pick
 
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
+__all__ = ["LANGS", "Lang", "UnknownPlaceholder", "facts", "fill", "load", "pick"]
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9_.]*)\s*\}\}")
 
@@ -35,13 +33,9 @@ class UnknownPlaceholder(KeyError):
 
 
 def load() -> OfficeConfig:
-    """The office file named by ``JUBAO_OFFICE_CONFIG``, else the default (Anhui)."""
-    override = os.environ.get("JUBAO_OFFICE_CONFIG")
-    return load_office(Path(override) if override else None)
-
-
-def pick(lang: Lang, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+    """The office the environment names (``JUBAO_OFFICE_CONFIG``, else Anhui), loaded the
+    one way every part of the platform loads it."""
+    return office_for(from_env())
 
 
 def facts(office: OfficeConfig, lang: Lang) -> dict[str, str]:

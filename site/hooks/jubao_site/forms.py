@@ -1,14 +1,14 @@
 """The report and status forms, embedded from the core's no-JavaScript markup.
 
-``chalicelib.pages`` renders the one form the function also re-renders with errors, so
+``chalicelib.public.pages`` renders the one form the function also re-renders with errors, so
 the site and the function cannot drift: this module only adds what a static page needs
 around it (a place for the JavaScript receipt and the poster notice).
 """
 
 from __future__ import annotations
 
-from chalicelib import pages
-from chalicelib.office import OfficeConfig
+from chalicelib.config.office import OfficeConfig
+from chalicelib.public import pages
 
 from .blocks import Link
 from .facts import Lang

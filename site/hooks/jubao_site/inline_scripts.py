@@ -1,7 +1,7 @@
 """Move every executable inline ``<script>`` of a built page into a file of its own.
 
 The site is served under a Content-Security-Policy with ``script-src 'self'`` and no
-``'unsafe-inline'`` (``chalicelib.http_policy.SITE_CSP``), so an inline script would not
+``'unsafe-inline'`` (``chalicelib.web.http_policy.SITE_CSP``), so an inline script would not
 run. MkDocs Material writes a few (``__md_scope``/``__md_get`` in the head, the palette
 and tab snippets in the body). Each one's code goes to
 ``assets/javascripts/inline/inline.<sha256 prefix>.min.js`` (named by its content, so the

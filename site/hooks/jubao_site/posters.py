@@ -15,8 +15,9 @@ from html import escape
 from pathlib import Path
 from typing import Literal
 
-from chalicelib.office import OfficeConfig
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from chalicelib.config.office import OfficeConfig
 
 from .blocks import Link
 from .facts import Lang, pick

@@ -16,23 +16,15 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from chalicelib.office import OfficeConfig
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.config.office import OfficeConfig
+from chalicelib.i18n import Lang, Text, pick
 
 from . import facts
 from .blocks import Link
-from .facts import Lang, pick
 
 QUIZ_FILE = Path(__file__).resolve().parents[2] / "content" / "quiz.toml"
-
-
-class Text(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, lang: Lang) -> str:
-        return pick(lang, self.zh, self.en)
 
 
 class Question(BaseModel):
@@ -49,7 +41,7 @@ class Question(BaseModel):
         if self.correct >= len(self.choices):
             raise ValueError(f"question {self.id}: correct index out of range")
         for lang in facts.LANGS:
-            texts = [c.get(lang) for c in self.choices]
+            texts = [c(lang) for c in self.choices]
             if len(set(texts)) != len(texts):
                 raise ValueError(f"question {self.id}: duplicate choices in {lang}")
         return self
@@ -93,18 +85,18 @@ def render(office: OfficeConfig, lang: Lang, link: Link) -> str:
     for number, q in enumerate(quiz.questions, start=1):
         choices = "".join(
             f'<label class="choice"><input type="radio" name="q-{q.id}" value="{i}"> '
-            f"{escape(choice.get(lang))}</label>"
+            f"{escape(choice(lang))}</label>"
             for i, choice in enumerate(q.choices)
         )
         answer_label = pick(lang, "查看答案", "Show the answer")
-        answer = escape(q.choices[q.correct].get(lang))
+        answer = escape(q.choices[q.correct](lang))
         items.append(
             f'<li class="jubao-quiz__q" data-question="{q.id}" data-correct="{q.correct}">'
             f'<fieldset><legend><span class="jubao-quiz__no">{number}.</span> '
-            f"{escape(q.question.get(lang))}</legend>{choices}</fieldset>"
+            f"{escape(q.question(lang))}</legend>{choices}</fieldset>"
             f'<p class="jubao-quiz__verdict" aria-live="polite"></p>'
             f'<details class="jubao-quiz__explain"><summary>{answer_label}</summary>'
-            f"<p><strong>{answer}</strong></p><p>{escape(q.explanation.get(lang))}</p>"
+            f"<p><strong>{answer}</strong></p><p>{escape(q.explanation(lang))}</p>"
             "</details></li>"
         )
     submit = pick(lang, "交卷并查看得分", "Score my answers")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from chalicelib.office import OfficeConfig
+from chalicelib.config.office import OfficeConfig
 from chalicelib.rewards import export
 
 from .blocks import Link

@@ -19,7 +19,7 @@
   written to ``sealed/{id}`` *before* the DynamoDB update marks its record ``sealed``,
   so a ``sealed`` record never points at a missing blob. Uploads arrive in
   ``staging/{id}`` (presigned POST, plaintext protected only by SSE-KMS) and are sealed
-  and deleted by ``chalicelib.attachments.seal_staged_object`` within seconds; the bucket
+  and deleted by ``chalicelib.reports.attachments.seal_staged_object`` within seconds; the bucket
   lifecycle expires anything left in ``staging/`` after a day.
 
 **Unclaimed files purge themselves.** The bucket's lifecycle (``infra/storage.json``)

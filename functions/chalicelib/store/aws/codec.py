@@ -12,7 +12,17 @@ import math
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ..base import AttachmentRecord, Entry, IdempotencyRecord, ReportRecord, StoreError
+from ...cases.status import ReportStatus
+from ...reports.models import ReportKind
+from ..base import (
+    AttachmentRecord,
+    AttachmentState,
+    Entry,
+    EntryKind,
+    IdempotencyRecord,
+    ReportRecord,
+    StoreError,
+)
 from .layout import (
     REPORTS_PARTITION,
     TIME_INDEX_PARTITION,
@@ -127,12 +137,12 @@ def report_from(item: dict[str, Any]) -> ReportRecord:
         number=req_str(item, "number"),
         receipt_mac=receipt_mac,
         received_at=parse_timestamp(req_str(item, "received_at")),
-        kind=req_str(item, "kind"),
+        kind=ReportKind(req_str(item, "kind")),
         region=req_str(item, "region"),
         industry=req_str(item, "industry"),
         unit=req_str(item, "unit"),
         source=opt_str(item, "source"),
-        status=req_str(item, "status"),
+        status=ReportStatus(req_str(item, "status")),
         acceptance_due=date.fromisoformat(req_str(item, "acceptance_due")),
         verification_due=date.fromisoformat(verification_due) if verification_due else None,
         reporter_key=req_str(item, "reporter_key"),
@@ -160,7 +170,7 @@ def entry_from(item: dict[str, Any]) -> Entry:
         raise StoreError("stored entry is incomplete")
     return Entry(
         report_number=req_str(item, "report_number"),
-        kind=req_str(item, "kind"),
+        kind=EntryKind(req_str(item, "kind")),
         at=parse_timestamp(req_str(item, "at")),
         sealed=sealed,
         attachments=id_list(item, "attachments"),
@@ -224,7 +234,7 @@ def attachment_from(item: dict[str, Any]) -> AttachmentRecord:
         max_bytes=int(item["max_bytes"]["N"]),
         created_at=parse_timestamp(req_str(item, "created_at")),
         expires_at=parse_timestamp(req_str(item, "expires_at")),
-        state=req_str(item, "state"),
+        state=AttachmentState(req_str(item, "state")),
         report_number=opt_str(item, "report_number"),
         size=None if size is None else int(size["N"]),
     )

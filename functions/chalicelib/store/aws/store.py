@@ -78,7 +78,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
 
-    from ...settings import Settings
+    from ...config.settings import Settings
 
 _TRANSACTION_ATTEMPTS = 4
 _APPEND_ATTEMPTS = 16
@@ -90,10 +90,16 @@ class AwsStore(ReportStore):
     ``settings.kms_key_id`` must be the key's ARN (the storage stack's ``KeyArn``
     output): it is sent with every upload and the bucket policy compares it with the
     ARN, and S3 reports the ARN back. The bucket's objects are handled by
-    ``self.uploads`` (``S3Uploads``); the upload methods below delegate to it.
+    ``self.uploads`` (``S3Uploads``), which is also the store's ``staging``.
     """
 
     seals_later = True  # the sealer runs on S3's event; claims wait for it
+
+    @property
+    def staging(self) -> S3Uploads:
+        """Browsers upload to the bucket's ``staging/`` (a presigned POST)."""
+        return self.uploads
+
     SEAL_WAIT_SECONDS = 10.0
     _SEAL_POLL_SECONDS = 0.25
     # a pending record older than this cannot be sealed any more (ticket + sealing time)
@@ -507,19 +513,3 @@ class AwsStore(ReportStore):
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
-
-    # -- direct uploads (used by chalicelib.attachments): see S3Uploads -------------------
-
-    def presigned_upload(
-        self, attachment_id: str, content_type: str, max_bytes: int, expires_in: int
-    ) -> tuple[str, dict[str, str]]:
-        """A presigned POST for ``staging/{id}``: size range, type and SSE-KMS enforced."""
-        return self.uploads.presigned_upload(attachment_id, content_type, max_bytes, expires_in)
-
-    def read_staged(self, attachment_id: str, limit: int) -> bytes | None:
-        """At most ``limit`` bytes of a staged upload (None if absent): memory stays bounded."""
-        return self.uploads.read_staged(attachment_id, limit)
-
-    def discard_staged(self, attachment_id: str) -> None:
-        """Delete a staged upload, every version of it."""
-        self.uploads.discard_staged(attachment_id)

@@ -1,7 +1,7 @@
 """The S3 side of attachments: presigned uploads into ``staging/``, sealed files in ``sealed/``.
 
 Uploads arrive in ``staging/{id}`` (presigned POST, plaintext protected only by SSE-KMS)
-and are sealed and deleted by ``chalicelib.attachments.seal_staged_object`` within
+and are sealed and deleted by ``chalicelib.reports.attachments.seal_staged_object`` within
 seconds. A sealed attachment is written to ``sealed/{id}`` with the ``UNCLAIMED_TAG``;
 a claim removes the tag. The bucket is versioned, so deleting anything for good means
 deleting every version of it.
@@ -36,7 +36,7 @@ class S3Uploads:
     def s3(self) -> S3Client:
         return self._client()
 
-    # -- staged uploads (used by chalicelib.attachments, through AwsStore) ------------------
+    # -- staged uploads (``ReportStore.staging``, used by chalicelib.reports.attachments) --
 
     def presigned_upload(
         self, attachment_id: str, content_type: str, max_bytes: int, expires_in: int

@@ -8,8 +8,8 @@
 (function () {
   "use strict";
   var form = document.getElementById("reward-calculator");
-  if (!form || !window.fetch || !window.JubaoReward) return;
-  var EN = document.documentElement.lang === "en";
+  if (!form || !window.fetch || !window.JubaoReward || !window.JubaoText) return;
+  var EN = window.JubaoText.en;
   var out = document.getElementById("reward-result");
   var rules = null;
   var M = {
@@ -25,7 +25,7 @@
     error: ["无法计算：", "Cannot calculate: "],
     load: ["奖励规则加载失败，请刷新页面重试。", "The reward rules could not be loaded; reload the page."]
   };
-  function t(k) { return M[k][EN ? 1 : 0]; }
+  var t = window.JubaoText.of(M);
   function el(tag, cls, text) {
     var n = document.createElement(tag);
     if (cls) n.className = cls;

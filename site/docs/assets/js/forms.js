@@ -15,8 +15,9 @@
   var reportForm = document.getElementById("report-form");
   var statusForm = document.getElementById("status-form");
   if (!(reportForm || statusForm) || !window.fetch || !window.FormData || !window.Promise) return;
+  if (!window.JubaoText) return;
 
-  var EN = document.documentElement.lang === "en";
+  var EN = window.JubaoText.en;
   var TAG = /^[a-z0-9][a-z0-9-]{0,47}\.[A-Za-z0-9_-]{8,16}$/;
   var FIELD_OF = { // API error locations -> form field names (as the no-JS form does)
     "reporter.name": "reporter_name", "reporter.phone": "reporter_phone",
@@ -63,10 +64,7 @@
     added: ["补充材料已提交。", "Your addition has been received."],
     add_short: ["请至少填写 2 个字", "Please write at least 2 characters"]
   };
-  function t(key, values) {
-    var text = M[key][EN ? 1 : 0];
-    return values ? text.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; }) : text;
-  }
+  var t = window.JubaoText.of(M);
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {

@@ -5,8 +5,7 @@
 (function () {
   "use strict";
   var form = document.getElementById("quiz");
-  if (!form) return;
-  var EN = document.documentElement.lang === "en";
+  if (!form || !window.JubaoText) return;
   var M = {
     right: ["回答正确", "Correct"],
     wrong: ["回答错误", "Wrong"],
@@ -15,9 +14,7 @@
     pass: ["恭喜，达到获奖标准！", "Well done: that is a prize score!"],
     fail: ["看看每题的解析，再试一次吧。", "Read the explanations and try again."]
   };
-  function t(k, v) {
-    return M[k][EN ? 1 : 0].replace(/\{(\w+)\}/g, function (_, x) { return v[x]; });
-  }
+  var t = window.JubaoText.of(M);
   var score = document.getElementById("quiz-score");
   form.classList.add("has-js");
   form.addEventListener("submit", function (ev) {

@@ -1,20 +1,20 @@
-"""Typed settings, read from the environment when first needed.
+"""Typed settings of one process, read from its environment by ``from_env``.
 
-Chalice's test client and Lambda set stage variables per invocation, not at import time,
-so nothing here is read at import: handlers call ``get_settings()``, which is cached, and
-tests call ``reset()`` after changing the environment.
+Nothing is read at import (Chalice's test client sets stage variables per invocation)
+and nothing is cached here: whoever assembles an application (``public.app.create_app``,
+the CLI) reads the settings once and passes them on.
 """
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import crypto
+from .. import crypto
 from .office import OfficeConfig, load_office
 
 
@@ -88,9 +88,10 @@ _ENV = {
 }
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    values = {field: os.environ[env] for field, env in _ENV.items() if os.environ.get(env)}
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings named by ``JUBAO_*`` variables (``os.environ`` unless given)."""
+    env = os.environ if environ is None else environ
+    values = {field: env[name] for field, name in _ENV.items() if env.get(name)}
     settings = Settings.model_validate(values)
     if settings.keys_file is None:
         default_keys = settings.data_dir / "keys" / "public-keys.json"
@@ -98,13 +99,6 @@ def get_settings() -> Settings:
     return settings
 
 
-@lru_cache(maxsize=1)
-def get_office() -> OfficeConfig:
-    settings = get_settings()
+def office_for(settings: Settings) -> OfficeConfig:
+    """The office these settings name, with the units' public keys laid over it."""
     return load_office(settings.office_config, settings.keys_file)
-
-
-def reset() -> None:
-    """Forget cached settings (tests, and `jubao serve` after creating dev keys)."""
-    get_settings.cache_clear()
-    get_office.cache_clear()

@@ -1,7 +1,7 @@
 """Plain HTML form posts, for people without JavaScript.
 
 The same models validate these as the JSON API; the answers are whole HTML pages
-(``chalicelib.pages``): a receipt, or the form again with what was typed and what to fix.
+(``chalicelib.public.pages``): a receipt, or the form again with what was typed and what to fix.
 """
 
 from __future__ import annotations
@@ -10,24 +10,18 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .api import (
-    HttpRequest,
-    HttpResponse,
-    _check_size,
-    _limit,
-    html_response,
-    services,
-)
-from .errors import CATALOGUE, ApiError
-from .intake import PostedFiles
-from .models import TAG_PATTERN
-from .multipart import Form, FormError, media_type
-from .multipart import parse as parse_form
-from .pages import Lang, receipt_page, report_error_page, status_error_page, status_page
+from ..errors import CATALOGUE, ApiError
+from ..i18n import Lang
+from ..receipts import Receipt
+from ..reports import attachments
+from ..reports.intake import PostedFiles
+from ..reports.models import TAG_PATTERN
+from ..store.base import ReportRecord
+from ..web.http import HttpRequest, HttpResponse, check_size, html_response, limit, read_form
+from ..web.multipart import Form
+from .app import PublicApp
+from .pages import receipt_page, report_error_page, status_error_page, status_page
 from .pages import t as pages_text
-from .receipts import Receipt
-from .settings import get_settings
-from .store.base import ReportRecord
 
 _TAG_SHAPE = re.compile(TAG_PATTERN.removeprefix("^").removesuffix("$"), re.ASCII)
 _FORM_FIELD_OF = {  # model error locations -> form field names
@@ -41,17 +35,6 @@ _FORM_FIELD_OF = {  # model error locations -> form field names
 
 def _lang(form: Form) -> Lang:
     return "en" if form.first("lang") == "en" else "zh"
-
-
-def read_form(request: HttpRequest) -> Form:
-    content_type = request.header("content-type")
-    kind = media_type(content_type)
-    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raise ApiError("unsupported_media_type")
-    try:
-        return parse_form(request.body, content_type)
-    except FormError:
-        raise ApiError("malformed_form") from None
 
 
 def _source_from_referer(request: HttpRequest) -> str:
@@ -87,11 +70,11 @@ def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
     return payload
 
 
-def _read_form_with_files(request: HttpRequest) -> Form:
+def _read_form_with_files(app: PublicApp, request: HttpRequest) -> Form:
     """A form that may carry files: the submission rate limit, then the size, then parsing."""
-    settings = get_settings()
-    _limit(services().submit_limiter, request)
-    _check_size(
+    settings = app.settings
+    limit(app.submit_limiter, request)
+    check_size(
         request, settings.max_body_bytes + settings.max_attachments * settings.max_attachment_bytes
     )
     return read_form(request)
@@ -102,33 +85,28 @@ def _message(error: ApiError, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
-def _posted_files(form: Form) -> PostedFiles | None:
+def _posted_files(app: PublicApp, form: Form) -> PostedFiles | None:
     """The post's files, stored by the intake only once the rest was accepted."""
-    if not form.files:
-        return None
-    from . import attachments  # the attachment pipeline (sealing, metadata removal)
-
-    return attachments.posted_files(services().intake, form.files)
+    return attachments.posted_files(app.intake, form.files, app.settings)
 
 
-def form_report(request: HttpRequest) -> HttpResponse:
+def form_report(app: PublicApp, request: HttpRequest) -> HttpResponse:
     """Every answer is a page: a receipt, or the form again with what to fix.
 
     Files are stored only for a report that is accepted; a refused post's files are not
     kept, and the page says so (the browser cannot refill a file input).
     """
-    svc = services()
-    office = svc.intake.office
+    office = app.intake.office
     lang: Lang = "zh"
     values: dict[str, str] = {}
     files_lost = False
     try:
-        form = _read_form_with_files(request)
+        form = _read_form_with_files(app, request)
         lang = _lang(form)
         values = form.flat()
         files_lost = bool(form.files)
         payload = form_payload(form, request)
-        result = svc.intake.submit(payload, client=request.client, files=_posted_files(form))
+        result = app.intake.submit(payload, client=request.client, files=_posted_files(app, form))
     except ApiError as error:
         if error.code != "validation_failed":
             page = report_error_page(
@@ -148,42 +126,40 @@ def form_report(request: HttpRequest) -> HttpResponse:
     return html_response(status, receipt_page(office, lang, result.response))
 
 
-def form_status(request: HttpRequest) -> HttpResponse:
+def form_status(app: PublicApp, request: HttpRequest) -> HttpResponse:
     """The status page; a wrong or malformed receipt is never echoed back into it."""
-    svc = services()
     lang: Lang = "zh"
     try:
-        _limit(svc.status_limiter, request)
-        _check_size(request, get_settings().max_body_bytes)
+        limit(app.status_limiter, request)
+        check_size(request, app.settings.max_body_bytes)
         form = read_form(request)
         lang = _lang(form)
-        receipt, result = svc.intake.lookup({"receipt": form.first("receipt")})
+        receipt, result = app.intake.lookup({"receipt": form.first("receipt")})
     except ApiError as error:
-        page = status_error_page(svc.intake.office, lang, {"receipt": ""}, _message(error, lang))
+        page = status_error_page(app.intake.office, lang, {"receipt": ""}, _message(error, lang))
         return html_response(error.status, page)
     # the hidden field carries the receipt in its printed form, not as it was typed
-    return html_response(200, status_page(svc.intake.office, lang, result, receipt=str(receipt)))
+    return html_response(200, status_page(app.intake.office, lang, result, receipt=str(receipt)))
 
 
-def form_supplement(request: HttpRequest) -> HttpResponse:
+def form_supplement(app: PublicApp, request: HttpRequest) -> HttpResponse:
     """Add information without JavaScript: text and files, sealed like the report.
 
     Files are stored only for a supplement that is accepted. Only a receipt that opened
     the report is shown again (in its printed form); a wrong one never is.
     """
-    svc = services()
-    office = svc.intake.office
+    office = app.intake.office
     lang: Lang = "zh"
     opened: tuple[Receipt, ReportRecord] | None = None
     files_lost = False
     try:
-        form = _read_form_with_files(request)
+        form = _read_form_with_files(app, request)
         lang = _lang(form)
         files_lost = bool(form.files)
         typed = form.first("receipt")
-        opened = svc.intake.authenticate(typed)
+        opened = app.intake.authenticate(typed)
         payload = {"receipt": typed, "text": form.first("text")}
-        result = svc.intake.supplement(payload, files=_posted_files(form))
+        result = app.intake.supplement(payload, files=_posted_files(app, form))
     except ApiError as error:
         if opened is None:
             page = status_error_page(office, lang, {"receipt": ""}, _message(error, lang))
@@ -196,7 +172,7 @@ def form_supplement(request: HttpRequest) -> HttpResponse:
         page = status_page(
             office,
             lang,
-            svc.intake.status_of(receipt, report),
+            app.intake.status_of(receipt, report),
             receipt=str(receipt),
             errors=fields,
             files_lost=files_lost,

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .office import OfficeConfig
+from ..config.office import OfficeConfig
 
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 # ASCII digits only: \d would accept every script's digits. Fullwidth digits (a Chinese
@@ -333,3 +333,15 @@ class ErrorBody(_Out):
 
 class ErrorResponse(_Out):
     error: ErrorBody
+
+
+class TagQuery(BaseModel):
+    """``POST /api/tags/verify``: is this poster tag genuine?"""
+
+    tag: str
+
+
+class TagAnswer(BaseModel):
+    valid: bool
+    issuer: str | None
+    issuer_en: str | None

@@ -1,10 +1,11 @@
 """Per-client rate limits that never store an IP address.
 
-A client is known only by a keyed hash of its address under a key made at process start
-and kept in memory, so the buckets cannot be turned back into addresses and vanish with
-the process. In AWS this is a second line: API Gateway stage throttling (set in the
-deployment template) limits the whole API, and Lambda reserved concurrency caps cost;
-this limiter then stops one client from using up a container's share.
+A client is known only by a keyed hash of its address under a key each limiter makes
+when it is created and keeps in memory, so the buckets cannot be turned back into
+addresses and vanish with the process. In AWS this is a second line: API Gateway stage
+throttling (set in the deployment template) limits the whole API, and Lambda reserved
+concurrency caps cost; this limiter then stops one client from using up a container's
+share.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from . import crypto
-
-_KEY = crypto.random_bytes(crypto.KEY_BYTES)
+from .. import crypto
 
 
 @dataclass
@@ -29,15 +28,15 @@ class RateLimiter:
     """A token bucket per (action, client), bounded in memory (least recently used go)."""
 
     def __init__(self, per_minute: int, burst: int | None = None, max_clients: int = 50_000):
+        self._key = crypto.random_bytes(crypto.KEY_BYTES)
         self.rate = per_minute / 60.0
         self.capacity = float(burst if burst is not None else max(per_minute // 2, 1))
         self.max_clients = max_clients
         self._buckets: OrderedDict[bytes, _Bucket] = OrderedDict()
         self._lock = threading.Lock()
 
-    @staticmethod
-    def client_key(client: str) -> bytes:
-        return crypto.keyed_hash(_KEY, client.encode("utf-8"), b"ratelimit", size=16)
+    def client_key(self, client: str) -> bytes:
+        return crypto.keyed_hash(self._key, client.encode("utf-8"), b"ratelimit", size=16)
 
     def allow(self, client: str, now: float | None = None) -> float:
         """0 if the request may go ahead, else the seconds to wait."""

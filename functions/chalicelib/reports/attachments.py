@@ -31,16 +31,22 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
-from . import crypto, media
-from .errors import ApiError, FieldError
+from .. import crypto, media
+from ..config.settings import Settings
+from ..errors import ApiError, FieldError
+from ..store.base import (
+    AttachmentRecord,
+    AttachmentState,
+    AttachmentUnavailable,
+    ReportStore,
+    Staging,
+)
 from .intake import Intake, PostedFiles
 from .models import UploadRequest, UploadTicket
-from .office import Unit
-from .settings import Settings, get_settings
-from .store.base import AttachmentRecord, AttachmentUnavailable, ReportStore
 
 # what may be uploaded: photos whose metadata media.py removes, videos and PDFs
 ALLOWED: frozenset[str] = frozenset(
@@ -64,28 +70,24 @@ class UploadedFile(Protocol):
     def data(self) -> bytes: ...
 
 
+class SealResult(StrEnum):
+    sealed = "sealed"
+    rejected = "rejected"  # checked and refused (``SealOutcome.code`` says why)
+    ignored = "ignored"  # not ours, unknown, or already handled
+
+
 @dataclass(frozen=True)
 class SealOutcome:
     """What happened to a staged upload, for one log line (never content)."""
 
     attachment_id: str | None
-    result: str  # "sealed" | "rejected" | "ignored"
+    result: SealResult
     code: str = ""  # the ApiError code when rejected
 
 
 def new_attachment_id() -> str:
     """26 lower-case base-32 characters: 130 random bits."""
     return base64.b32encode(crypto.random_bytes(20)).decode("ascii").lower()[:26]
-
-
-def _now(intake: Intake) -> datetime:
-    return intake.clock().astimezone(UTC)
-
-
-def _unit_for(intake: Intake, region: str) -> Unit:
-    if region not in intake.office.regions_by_code:
-        raise ApiError("validation_failed", [FieldError("region", "unknown_region")])
-    return intake.handling_unit(region)
 
 
 def _check_declared(content_type: str, size: int, settings: Settings) -> str:
@@ -98,8 +100,8 @@ def _check_declared(content_type: str, size: int, settings: Settings) -> str:
 
 
 def _new_record(intake: Intake, region: str, declared: str, max_bytes: int) -> AttachmentRecord:
-    unit = _unit_for(intake, region)
-    now = _now(intake)
+    unit = intake.unit_for(region)
+    now = intake.now()
     record = AttachmentRecord(
         attachment_id=new_attachment_id(),
         region=region,
@@ -126,23 +128,21 @@ def upload_token(key: bytes, attachment_id: str, expires: int, max_bytes: int) -
 def request_upload(
     intake: Intake,
     request: UploadRequest,
-    *,
-    settings: Settings | None = None,
+    settings: Settings,
     base_url: str = "",
 ) -> UploadTicket:
     """A place to upload one file of evidence (``POST /api/attachments``).
 
-    ``base_url`` prefixes the local upload address (empty: same origin as the API).
+    Where the store has a staging place (S3), the browser uploads there directly;
+    otherwise to this API. ``base_url`` prefixes the local upload address (empty: same
+    origin as the API).
     """
-    settings = settings or get_settings()
     declared = _check_declared(request.content_type, request.size, settings)
     record = _new_record(intake, request.region, declared, request.size)
-    expires_at = _now(intake) + TICKET_TTL
-    store = intake.store
-    from .store.aws import AwsStore  # no boto3 import: that happens on first client use
-
-    if isinstance(store, AwsStore):
-        url, fields = store.presigned_upload(
+    expires_at = intake.now() + TICKET_TTL
+    staging = intake.store.staging
+    if staging is not None:
+        url, fields = staging.presigned_upload(
             record.attachment_id, declared, record.max_bytes, int(TICKET_TTL.total_seconds())
         )
     else:
@@ -151,7 +151,7 @@ def request_upload(
         fields = {
             "expires": str(expires),
             "token": upload_token(
-                intake.receipt_key, record.attachment_id, expires, record.max_bytes
+                intake.upload_key, record.attachment_id, expires, record.max_bytes
             ),
         }
     return UploadTicket(
@@ -169,7 +169,7 @@ def request_upload(
 
 def _pending(store: ReportStore, attachment_id: str, now: datetime) -> AttachmentRecord:
     record = store.get_attachment(attachment_id) if ATTACHMENT_ID.match(attachment_id) else None
-    if record is None or record.state != "pending" or record.expires_at <= now:
+    if record is None or record.state != AttachmentState.pending or record.expires_at <= now:
         raise ApiError("attachment_unknown")
     return record
 
@@ -227,13 +227,13 @@ def receive_upload(
     ticket's declared type and the bytes themselves decide.
     """
     del content_type
-    now = _now(intake)
+    now = intake.now()
     record = _pending(intake.store, attachment_id, now)
     try:
         expires = int(fields.get("expires", ""))
     except ValueError:
         raise ApiError("attachment_unknown") from None
-    expected = upload_token(intake.receipt_key, record.attachment_id, expires, record.max_bytes)
+    expected = upload_token(intake.upload_key, record.attachment_id, expires, record.max_bytes)
     token = fields.get("token", "")
     if not crypto.equal(token.encode("ascii", "replace"), expected.encode("ascii")):
         raise ApiError("attachment_unknown")
@@ -252,43 +252,33 @@ def seal_staged_object(intake: Intake, bucket: str, key: str) -> SealOutcome:
     Safe to run twice for one event (S3 delivers at least once): a record that is no
     longer pending is left alone and the staged object is deleted.
     """
-    from .store.aws import AwsStore
-
-    store = intake.store
+    staging: Staging | None = intake.store.staging
     match = _STAGED_KEY.match(key)
-    if not isinstance(store, AwsStore) or bucket != store.bucket or match is None:
-        return SealOutcome(None, "ignored")
+    if staging is None or bucket != staging.bucket or match is None:
+        return SealOutcome(None, SealResult.ignored)
     attachment_id = match.group(1)
     try:
-        record = _pending(store, attachment_id, _now(intake))
-        data = store.read_staged(attachment_id, record.max_bytes + 1)
+        record = _pending(intake.store, attachment_id, intake.now())
+        data = staging.read_staged(attachment_id, record.max_bytes + 1)
         if data is None:
-            return SealOutcome(attachment_id, "ignored", "attachment_unknown")
+            return SealOutcome(attachment_id, SealResult.ignored, "attachment_unknown")
         _seal_upload(intake, record, data)
         del data
     except ApiError as error:
-        store.discard_staged(attachment_id)
-        return SealOutcome(attachment_id, "rejected", error.code)
-    store.discard_staged(attachment_id)
-    return SealOutcome(attachment_id, "sealed")
+        staging.discard_staged(attachment_id)
+        return SealOutcome(attachment_id, SealResult.rejected, error.code)
+    staging.discard_staged(attachment_id)
+    return SealOutcome(attachment_id, SealResult.sealed)
 
 
 # ---- files posted with the no-JavaScript form ---------------------------------------------
-
-
-def check_count(count: int, *, settings: Settings | None = None) -> None:
-    """Refuse more files than a report or supplement may have."""
-    settings = settings or get_settings()
-    if count > settings.max_attachments:
-        raise ApiError("too_many_attachments")
 
 
 def accept_form_files(
     intake: Intake,
     files: Sequence[UploadedFile],
     region: str,
-    *,
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> list[str]:
     """Seal files that came inside a form post; returns their ids for the report to claim.
 
@@ -296,14 +286,13 @@ def accept_form_files(
     is what the browser says, and must match the bytes. Every file is checked and
     cleaned before the first is stored: one bad file in a post stores none of them.
     """
-    settings = settings or get_settings()
-    check_count(len(files), settings=settings)
+    intake.check_count(len(files))
     cleaned: list[tuple[str, bytes, int]] = []
     for file in files:
         declared = _check_declared(file.content_type, len(file.data), settings)
         size = max(1, len(file.data))
         cleaned.append((declared, _clean_upload(declared, size, file.data), size))
-    _unit_for(intake, region)  # an unknown region stores nothing either
+    intake.unit_for(region)  # an unknown region stores nothing either
     ids: list[str] = []
     for declared, clean, size in cleaned:
         record = _new_record(intake, region, declared, size)
@@ -313,7 +302,7 @@ def accept_form_files(
 
 
 def posted_files(
-    intake: Intake, files: Sequence[UploadedFile], *, settings: Settings | None = None
+    intake: Intake, files: Sequence[UploadedFile], settings: Settings
 ) -> PostedFiles | None:
     """A form post's files, to be stored by ``Intake.submit``/``supplement`` only once
     the rest of the post has been accepted (never for a refused post)."""
@@ -327,37 +316,10 @@ def posted_files(
 
     def store(region: str) -> list[str]:
         try:
-            return accept_form_files(intake, files, region, settings=settings)
+            return accept_form_files(intake, files, region, settings)
         except ApiError as error:  # say which field, so the form can mark it
             if error.fields or error.code == "service_unavailable":
                 raise
             raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
 
     return PostedFiles(count=len(files), digest=digest.digest(), store=store)
-
-
-def check_claims(
-    intake: Intake, attachment_ids: Sequence[str], region: str, *, settings: Settings | None = None
-) -> None:
-    """Refuse a report's attachment list before storing it (optional for the caller).
-
-    Each file must exist, be sealed (a ticket whose upload never arrived is not a file),
-    unexpired and unclaimed; the count is bounded, and every file must be sealed to the
-    office that will handle the report (a file for another region could not be opened).
-    Where the store seals uploads later (AWS), a pending file may still arrive: it passes
-    here, and the store's claim waits for its sealing or refuses it.
-    """
-    check_count(len(attachment_ids), settings=settings)
-    unit = _unit_for(intake, region)
-    now = _now(intake)
-    may_arrive = {"sealed", "pending"} if intake.store.seals_later else {"sealed"}
-    for attachment_id in attachment_ids:
-        record = intake.store.get_attachment(attachment_id)
-        if (
-            record is None
-            or record.state not in may_arrive  # a ticket whose file never arrived
-            or record.report_number is not None
-            or record.expires_at <= now
-            or record.unit != unit.code
-        ):
-            raise ApiError("attachment_unknown")

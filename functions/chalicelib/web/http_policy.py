@@ -33,7 +33,7 @@ SITE_CSP = (
     "manifest-src 'self'; media-src 'none'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# HTML answers to form posts (chalicelib.pages): one inline <style>, no scripts at all
+# HTML answers to form posts (chalicelib.public.pages): one inline <style>, no scripts at all
 FORM_PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from html import escape
-from typing import Literal
 
-from .models import KIND_LABELS, ReceiptResponse, ReportKind, StatusResponse
-from .office import Industry, OfficeConfig, Region
-
-Lang = Literal["zh", "en"]
+from ..config.office import Industry, OfficeConfig, Region
+from ..i18n import Lang
+from ..reports.models import KIND_LABELS, ReceiptResponse, ReportKind, StatusResponse
 
 # (Chinese, English) for every label of the forms and pages
 TEXT: dict[str, tuple[str, str]] = {

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DEFAULT_CONFIG = Path(__file__).parent / "offices" / "anhui.toml"
+DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "offices" / "anhui.toml"
 
 RegionLevel = Literal["province", "city", "county"]
 ChannelKind = Literal["hotline", "online", "letter", "email", "visit", "national", "wechat"]

@@ -8,38 +8,42 @@ secret is returned once and never stored; only its keyed hash is.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from itertools import accumulate
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
-from . import crypto, status, tags
-from .errors import ApiError, FieldError
-from .models import (
-    DeadlineInfo,
-    FeedbackItem,
-    ReceiptResponse,
-    ReportSubmission,
-    StatusQuery,
-    StatusResponse,
-    Supplement,
-)
-from .office import OfficeConfig, Unit
-from .receipts import MalformedReceipt, Receipt
-from .store.base import (
+from .. import crypto, tags
+from ..cases import deadlines
+from ..cases.status import ReportStatus, label
+from ..clock import Clock, system_clock
+from ..config.office import OfficeConfig, Unit
+from ..errors import ApiError, FieldError
+from ..receipts import MalformedReceipt, Receipt
+from ..store.base import (
+    AttachmentState,
     AttachmentUnavailable,
     Entry,
+    EntryKind,
     IdempotencyRecord,
     IdempotencyReplay,
     NumberTaken,
     ReportRecord,
     ReportStore,
 )
+from .models import (
+    DeadlineInfo,
+    FeedbackItem,
+    ReceiptResponse,
+    ReportKind,
+    ReportSubmission,
+    StatusQuery,
+    StatusResponse,
+    Supplement,
+)
+from .validation import canonical, parse
 
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9-]{16,64}", re.ASCII)  # matched whole
 EXPLICIT_KEY_TTL = timedelta(hours=24)
@@ -47,119 +51,6 @@ EXPLICIT_KEY_TTL = timedelta(hours=24)
 # first receipt back for this long
 IMPLICIT_KEY_TTL = timedelta(hours=1)
 _NUMBER_ATTEMPTS = 8
-
-# pydantic error types -> our field codes
-_ERROR_CODES = {
-    "missing": "required",
-    "string_too_short": "too_short",
-    "string_too_long": "too_long",
-    "too_short": "too_short",
-    "too_long": "too_long",
-    "enum": "invalid_choice",
-    "literal_error": "invalid_choice",
-    "extra_forbidden": "unknown_field",
-    "string_pattern_mismatch": "invalid_format",
-    "date_from_datetime_parsing": "invalid_date",
-    "date_from_datetime_inexact": "invalid_date",
-    "date_parsing": "invalid_date",
-    "date_type": "invalid_date",
-    "greater_than_equal": "out_of_range",
-    "less_than_equal": "out_of_range",
-    "greater_than": "out_of_range",
-    "less_than": "out_of_range",
-}
-_OUR_CODES = {
-    "unknown_region",
-    "unknown_industry",
-    "control_characters",
-    "markup",
-    "invalid_phone",
-    "invalid_email",
-    "invalid_date",
-    "employee_needs_contact",
-    "contact_needed",
-}
-
-
-_LOC_PART = re.compile(r"[a-z_][a-z0-9_]{0,40}", re.ASCII)
-
-
-def _loc_part(part: str | int) -> str:
-    text = str(part)
-    return text if isinstance(part, int) or _LOC_PART.fullmatch(text) else "_"
-
-
-def field_errors(exc: ValidationError) -> list[FieldError]:
-    """Translate pydantic's errors to stable field codes (never echoing the input)."""
-    out: list[FieldError] = []
-    for err in exc.errors(include_input=False, include_url=False):
-        kind = err["type"]
-        code = kind if kind in _OUR_CODES else _ERROR_CODES.get(kind)
-        if code is None:
-            code = (
-                "invalid_type" if kind.endswith("_type") or "parsing" in kind else "invalid_format"
-            )
-        # a location names our fields; an unknown key the client chose is not echoed
-        loc = ".".join(_loc_part(part) for part in err["loc"]) or "body"
-        out.append(FieldError(loc, code))
-    return out
-
-
-def parse[M: BaseModel](model: type[M], payload: Any, office: OfficeConfig) -> M:
-    if not isinstance(payload, dict):
-        raise ApiError("invalid_body")
-    try:
-        return model.model_validate(payload, context={"office": office})
-    except ValidationError as exc:
-        raise ApiError("validation_failed", field_errors(exc)) from None
-
-
-# ---- JSON bodies ---------------------------------------------------------------------------
-
-# The deepest legitimate body is two levels (a report's ``reporter`` or ``location``);
-# anything much deeper is an attack on the recursive parser (``[[[[...]]]]`` 3,000 deep
-# in 6 KB raises RecursionError) or on the validator behind it.
-MAX_JSON_DEPTH = 16
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_DEPTH_STEP = [0] * 256
-for _open, _close in (b"[]", b"{}"):
-    _DEPTH_STEP[_open], _DEPTH_STEP[_close] = 1, -1
-
-
-def json_depth(raw: bytes) -> int:
-    """How deeply ``raw`` nests arrays and objects, without parsing it.
-
-    Strings are cut out first (a bracket inside a string does not nest), then only the
-    brackets are kept and their running sum taken: linear, in C, no recursion.
-    """
-    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKET)
-    return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
-
-
-def load_json(raw: bytes) -> Any:
-    """A request body as JSON: strict UTF-8, bounded depth, no lone surrogates.
-
-    The depth is checked before parsing; RecursionError is still caught as a last resort.
-    A ``"\\ud800"`` escape is valid JSON grammar but not text: it could never be encoded
-    again (stored, sealed or echoed), so it is refused here, once, for every route.
-    (``NaN``/``Infinity``, which Python's parser accepts, are left to the models: every
-    number field has bounds, which they fail.)
-    """
-    if json_depth(raw) > MAX_JSON_DEPTH:
-        raise ApiError("json_too_deep")
-    try:
-        value = json.loads(raw.decode("utf-8"))
-        json.dumps(value, ensure_ascii=False).encode("utf-8")  # lone surrogates raise
-    except RecursionError:
-        raise ApiError("json_too_deep") from None
-    except ValueError:  # UnicodeError and JSONDecodeError included
-        raise ApiError("malformed_json") from None
-    return value
-
-
-def canonical(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)
@@ -190,7 +81,8 @@ class Intake:
     store: ReportStore
     receipt_key: bytes
     tag_key: bytes
-    clock: Callable[[], datetime] = field(default=status.now_utc)
+    clock: Clock = field(default=system_clock)
+    max_attachments: int = 5  # files per report or supplement (settings.max_attachments)
 
     # -- routing -------------------------------------------------------------------------
 
@@ -201,6 +93,61 @@ class Intake:
             if unit is not None and unit.content_key and unit.custodian_key:
                 return unit
         raise ApiError("service_unavailable")  # a configuration error: no key to seal to
+
+    # -- keys ----------------------------------------------------------------------------
+    # ``receipt_key`` hashes receipts (the stored MACs depend on it: never derived);
+    # idempotency records and upload tickets each get a key derived for them alone.
+
+    @cached_property
+    def idempotency_key(self) -> bytes:
+        return crypto.derive_key(self.receipt_key, b"idempotency")
+
+    @cached_property
+    def upload_key(self) -> bytes:
+        return crypto.derive_key(self.receipt_key, b"upload-ticket")
+
+    def unit_for(self, region: str) -> Unit:
+        """``handling_unit`` of a region the client named: an unknown one is a field error."""
+        if region not in self.office.regions_by_code:
+            raise ApiError("validation_failed", [FieldError("region", "unknown_region")])
+        return self.handling_unit(region)
+
+    def now(self) -> datetime:
+        return self.clock().astimezone(UTC)
+
+    # -- files a report claims -----------------------------------------------------------
+
+    def check_count(self, count: int) -> None:
+        """Refuse more files than a report or supplement may have."""
+        if count > self.max_attachments:
+            raise ApiError("too_many_attachments")
+
+    def check_claims(self, attachment_ids: Sequence[str], region: str) -> None:
+        """Refuse a report's attachment list before storing it.
+
+        Each file must exist, be sealed (a ticket whose upload never arrived is not a
+        file), unexpired and unclaimed; the count is bounded, and every file must be
+        sealed to the office that will handle the report (a file for another region
+        could not be opened). Where the store seals uploads later (AWS), a pending file
+        may still arrive: it passes here, and the store's claim waits for its sealing or
+        refuses it.
+        """
+        self.check_count(len(attachment_ids))
+        unit = self.unit_for(region)
+        now = self.now()
+        may_arrive = {AttachmentState.sealed}
+        if self.store.seals_later:
+            may_arrive.add(AttachmentState.pending)
+        for attachment_id in attachment_ids:
+            record = self.store.get_attachment(attachment_id)
+            if (
+                record is None
+                or record.state not in may_arrive  # a ticket whose file never arrived
+                or record.report_number is not None
+                or record.expires_at <= now
+                or record.unit != unit.code
+            ):
+                raise ApiError("attachment_unknown")
 
     # -- submit --------------------------------------------------------------------------
 
@@ -227,9 +174,9 @@ class Intake:
             self._check_count(len(submission.attachments) + posted)
         body = canonical(payload) + (b"\0files\0" + files.digest if files and posted else b"")
         key_material, ttl, key_kind = self._idempotency_material(idempotency_key, body, client)
-        key_hash = crypto.keyed_hash(self.receipt_key, key_material, key_kind)
-        body_hash = crypto.keyed_hash(self.receipt_key, body, b"idem-body")
-        seal_key = crypto.keyed_hash(self.receipt_key, key_material, b"idem-seal")
+        key_hash = crypto.keyed_hash(self.idempotency_key, key_material, key_kind)
+        body_hash = crypto.keyed_hash(self.idempotency_key, body, b"idem-body")
+        seal_key = crypto.keyed_hash(self.idempotency_key, key_material, b"idem-seal")
 
         existing = self.store.get_idempotency(key_hash)
         if existing is not None:  # before the claim check: a replay's files are claimed
@@ -270,20 +217,16 @@ class Intake:
         raise ApiError("service_unavailable")
 
     def _check_count(self, count: int) -> None:
-        from .attachments import check_count  # imports this module: import late
-
         try:
-            check_count(count)
+            self.check_count(count)
         except ApiError as error:
             raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
 
     def _check_attachments(self, ids: list[str], region: str) -> None:
         """Count, and every file sealed to the office that will handle the report."""
         if ids:
-            from .attachments import check_claims  # imports this module: import late
-
             try:
-                check_claims(self, ids, region)
+                self.check_claims(ids, region)
             except ApiError as error:  # say which field, so a form can mark it
                 raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
 
@@ -294,7 +237,7 @@ class Intake:
             # the implicit key is the body *and who sent it*: otherwise anyone who can
             # guess a report's text gets its receipt, secret included
             who = (client or "").encode("utf-8", "replace")
-            client_hash = crypto.keyed_hash(self.receipt_key, who, b"idem-client")
+            client_hash = crypto.keyed_hash(self.idempotency_key, who, b"idem-client")
             return client_hash + b"\0" + body, IMPLICIT_KEY_TTL, b"idem-implicit"
         if not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
             raise ApiError("idempotency_key_invalid")
@@ -340,13 +283,13 @@ class Intake:
             number=number,
             receipt_mac=receipt.mac(self.receipt_key),
             received_at=now,
-            kind=submission.kind.value,
+            kind=submission.kind,
             region=submission.region,
             industry=submission.industry,
             unit=unit.code,
             source=tags.stored_form(tag, self.office.posters.tag_granularity),
-            status="received",
-            acceptance_due=status.acceptance_due(now, self.office.rules.deadlines),
+            status=ReportStatus.received,
+            acceptance_due=deadlines.acceptance_due(now, self.office.rules.deadlines),
             verification_due=None,
             reporter_key=reporter_public,
             content=crypto.seal(
@@ -359,7 +302,7 @@ class Intake:
     def _receipt_response(
         self, receipt: Receipt, record: ReportRecord, tag: tags.TagInfo | None
     ) -> ReceiptResponse:
-        zh, en = status.label(record.status)
+        zh, en = label(record.status)
         unit = self.office.units_by_code[record.unit]
         return ReceiptResponse(
             receipt=str(receipt),
@@ -410,22 +353,22 @@ class Intake:
                 ).decode("utf-8"),
             )
             for entry in entries
-            if entry.kind == "feedback"
+            if entry.kind == EntryKind.feedback
         ]
-        zh, en = status.label(report.status)
+        zh, en = label(report.status)
         return StatusResponse(
             report_number=report.number,
             status=report.status,
             status_label=zh,
             status_label_en=en,
             received_at=report.received_at,
-            kind=report.kind,  # type: ignore[arg-type]
+            kind=ReportKind(report.kind),
             region=report.region,
             deadlines=DeadlineInfo(
                 acceptance_due=report.acceptance_due, verification_due=report.verification_due
             ),
             feedback=feedback,
-            supplements=sum(1 for entry in entries if entry.kind == "supplement"),
+            supplements=sum(1 for entry in entries if entry.kind == EntryKind.supplement),
         )
 
     def supplement(self, payload: Any, *, files: PostedFiles | None = None) -> StatusResponse:
@@ -450,7 +393,7 @@ class Intake:
             self.store.add_entry(
                 Entry(
                     report.number,
-                    "supplement",
+                    EntryKind.supplement,
                     self.clock(),
                     sealed.to_bytes(),
                     tuple(data.attachments),
@@ -461,11 +404,3 @@ class Intake:
                 "validation_failed", [FieldError("attachments", "invalid_format")]
             ) from None
         return self.status_of(receipt, report)
-
-    def add_feedback(self, number: str, text: str) -> None:
-        """Seal feedback to the reporter (used by officers; here so intake tests can read it)."""
-        report = self.store.get_report(number)
-        if report is None:
-            raise KeyError(number)
-        sealed = crypto.seal(text.encode("utf-8"), [report.reporter_key], f"{number}/feedback")
-        self.store.add_entry(Entry(number, "feedback", self.clock(), sealed.to_bytes()))

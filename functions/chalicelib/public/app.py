@@ -1,0 +1,97 @@
+"""The composition root of the public front door: everything one request needs, built once.
+
+``create_app(settings)`` reads the office, opens the store and makes the rate limiters;
+the Chalice app (``functions/app.py``) and the local server (``jubao.wsgi``) each build
+one ``PublicApp`` per process and hand it to the routes. Nothing is cached in a module:
+a test builds its own, with its own settings, store or clock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..clock import Clock, system_clock
+from ..config.office import OfficeConfig
+from ..config.settings import Settings, office_for
+from ..config.settings import from_env as settings_from_env
+from ..reports.intake import Intake
+from ..store import open_store
+from ..store.base import ReportStore
+from ..web.ratelimit import RateLimiter
+
+
+@dataclass
+class PublicApp:
+    settings: Settings
+    intake: Intake
+    submit_limiter: RateLimiter
+    status_limiter: RateLimiter
+
+    @property
+    def office(self) -> OfficeConfig:
+        return self.intake.office
+
+    def close(self) -> None:
+        """Close the store (its connections); the app is not used afterwards."""
+        self.intake.store.close()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    office: OfficeConfig | None = None,
+    store: ReportStore | None = None,
+    clock: Clock = system_clock,
+) -> PublicApp:
+    """A public front door for ``settings`` (the office, store and clock may be given)."""
+    intake = Intake(
+        office=office if office is not None else office_for(settings),
+        store=store if store is not None else open_store(settings),
+        receipt_key=settings.receipt_key_bytes(),
+        tag_key=settings.tag_key_bytes(),
+        clock=clock,
+        max_attachments=settings.max_attachments,
+    )
+    return PublicApp(
+        settings=settings,
+        intake=intake,
+        submit_limiter=RateLimiter(settings.submit_rate_per_minute),
+        status_limiter=RateLimiter(settings.status_rate_per_minute),
+    )
+
+
+class LazyApp:
+    """One ``PublicApp`` per process, built on first use and rebuilt after ``reset``.
+
+    Built lazily because Lambda (and Chalice's test client) set the environment per
+    invocation, not at import; held by the adapter that serves it (``functions/app.py``,
+    ``jubao.wsgi``), never by the core.
+    """
+
+    def __init__(self, build: Callable[[], PublicApp]) -> None:
+        self._build = build
+        self._app: PublicApp | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> PublicApp:
+        app = self._app
+        if app is None:
+            with self._lock:
+                if self._app is None:
+                    self._app = self._build()
+                app = self._app
+        return app
+
+    def reset(self) -> None:
+        """Close the built app (its store's connections) and build anew on next use."""
+        with self._lock:
+            app, self._app = self._app, None
+        if app is not None:
+            app.close()
+
+
+def from_environment() -> PublicApp:
+    """The app the process environment describes (``JUBAO_*`` variables)."""
+    return create_app(settings_from_env())
