@@ -296,15 +296,20 @@ class AwsStore(ReportStore):
 
     def _query(self, **query: Any) -> Iterator[dict[str, Any]]:
         """Every item a DynamoDB query matches, following its pages."""
+        return self._pages("query", query)
+
+    def _pages(self, operation: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated DynamoDB ``query`` or ``scan``."""
+        call = getattr(self.ddb, operation)
         start: dict[str, Any] | None = None
         while True:
-            kwargs = {"TableName": self.table, **query}
+            kwargs = {"TableName": self.table, **params}
             if start is not None:
                 kwargs["ExclusiveStartKey"] = start
             try:
-                page = self.ddb.query(**kwargs)
+                page = call(**kwargs)
             except client_errors() as exc:
-                raise StoreError("dynamodb query failed") from exc
+                raise StoreError(f"dynamodb {operation} failed") from exc
             for item in page.get("Items", []):
                 yield dict(item)
             start = page.get("LastEvaluatedKey")
@@ -499,17 +504,5 @@ class AwsStore(ReportStore):
         return purged
 
     def _scan(self, **scan: Any) -> Iterator[dict[str, Any]]:
-        start: dict[str, Any] | None = None
-        while True:
-            kwargs = {"TableName": self.table, "ConsistentRead": True, **scan}
-            if start is not None:
-                kwargs["ExclusiveStartKey"] = start
-            try:
-                page = self.ddb.scan(**kwargs)
-            except client_errors() as exc:
-                raise StoreError("dynamodb scan failed") from exc
-            for item in page.get("Items", []):
-                yield dict(item)
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return
+        """Every item a consistent DynamoDB scan reads, following its pages."""
+        return self._pages("scan", {"ConsistentRead": True, **scan})
