@@ -28,62 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
 
-REPORT = {
-    "kind": "hazard",
-    "region": "340104",
-    "industry": "fire",
-    "unit_name": "合肥某商场",
-    "description": "消防通道被货物堵塞，安全出口上锁，灭火器过期。",
-    "reporter": {"name": "张三", "phone": "13800138000"},
-}
-
-
-def _client(
-    port: int,
-    seconds: float,
-    worker: int,
-    threads: int,
-    out: multiprocessing.Queue[tuple[list[float], int]],
-) -> None:
-    import threading
-
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    end = time.monotonic() + seconds
-
-    def loop(t: int) -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        i = 0
-        while time.monotonic() < end:
-            i += 1
-            body = json.dumps(
-                dict(REPORT, description=f"{REPORT['description']} w{worker}t{t}n{i}")
-            )
-            started = time.perf_counter()
-            try:
-                conn.request("POST", "/api/reports", body, {"Content-Type": "application/json"})
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 201
-            except OSError:
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            elapsed = time.perf_counter() - started
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    errors += 1
-
-    pool = [threading.Thread(target=loop, args=(t,)) for t in range(threads)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join()
-    out.put((latencies, errors))
+from bench.keepalive import REPORT, keepalive_client  # noqa: E402 - after the path set-up
 
 
 def throughput(
@@ -111,7 +56,9 @@ def throughput(
             _warm.getresponse().read()
             queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
             procs = [
-                multiprocessing.Process(target=_client, args=(port, seconds, w, threads, queue))
+                multiprocessing.Process(
+                    target=keepalive_client, args=(port, seconds, w, threads, queue)
+                )
                 for w in range(processes)
             ]
             started = time.perf_counter()
