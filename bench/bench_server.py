@@ -15,8 +15,6 @@ submissions, default 20,000). Loopback only.
 
 from __future__ import annotations
 
-import http.client
-import json
 import multiprocessing
 import os
 import resource
@@ -34,7 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "functions")]
 
+from bench.keepalive import REPORT, keepalive_client  # noqa: E402 - after the path set-up
 from tests.api.client import (  # noqa: E402 - after the path set-up above
+    NO_RATE_LIMITS,
     hold_slow_clients,
     open_fds,
     raise_fd_limit,
@@ -46,15 +46,6 @@ from tests.api.client import (  # noqa: E402 - after the path set-up above
 )
 from tests.conftest import LiveServer, start_server  # noqa: E402
 
-REPORT: dict[str, Any] = {
-    "kind": "hazard",
-    "region": "340104",
-    "industry": "fire",
-    "unit_name": "合肥某商场",
-    "description": "消防通道被货物堵塞，安全出口上锁，灭火器过期。",
-    "reporter": {"name": "张三", "phone": "13800138000"},
-}
-LIMITS = {"JUBAO_SUBMIT_RATE_PER_MINUTE": "100000000", "JUBAO_STATUS_RATE_PER_MINUTE": "100000000"}
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -62,7 +53,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 def server(workers: int = 1) -> Iterator[LiveServer]:
     with tempfile.TemporaryDirectory() as tmp:
         live = start_server(
-            Path(tmp) / "data", env=LIMITS, log=Path(tmp) / "server.log", workers=workers
+            Path(tmp) / "data", env=NO_RATE_LIMITS, log=Path(tmp) / "server.log", workers=workers
         )
         try:
             yield live
@@ -86,48 +77,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # ---- 1. throughput over keep-alive connections -----------------------------------------
-
-
-def _keepalive_client(
-    port: int, seconds: float, worker: int, threads: int, out: multiprocessing.Queue[Any]
-) -> None:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    end = time.monotonic() + seconds
-    run = os.urandom(3).hex()
-
-    def loop(t: int) -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        i = 0
-        while time.monotonic() < end:
-            i += 1
-            text = f"{REPORT['description']} {run}w{worker}t{t}n{i}"
-            body = json.dumps(dict(REPORT, description=text))
-            started = time.perf_counter()
-            try:
-                conn.request("POST", "/api/reports", body, {"Content-Type": "application/json"})
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 201
-            except OSError:
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            elapsed = time.perf_counter() - started
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    errors += 1
-
-    pool = [threading.Thread(target=loop, args=(t,)) for t in range(threads)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join()
-    out.put((latencies, errors))
 
 
 STATES = ("running", "disk", "lock", "sleep", "poll", "other")
@@ -172,7 +121,7 @@ def throughput(
         submit_new_connection(port, "127.0.0.1", dict(REPORT, description=f"预热 {i} 次提交。"))
     queue: multiprocessing.Queue[Any] = multiprocessing.Queue()
     procs = [
-        multiprocessing.Process(target=_keepalive_client, args=(port, seconds, w, threads, queue))
+        multiprocessing.Process(target=keepalive_client, args=(port, seconds, w, threads, queue))
         for w in range(processes)
     ]
     cpu_before = cpu_seconds(pid)

@@ -25,14 +25,7 @@ from chalicelib.public.app import LazyApp
 from chalicelib.web.http_policy import SITE_CSP, Kind, headers_for, kind_for
 from jubao import quietlog
 from jubao.wsgi import create_app
-
-REPORT = {
-    "kind": "hazard",
-    "region": "340104",
-    "industry": "fire",
-    "unit_name": "合肥某商场",
-    "description": "消防通道被货物堵塞，安全出口上锁，灭火器过期。",
-}
+from tests.api.client import REPORT
 
 
 def call(

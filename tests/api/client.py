@@ -15,6 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# A report every live-server test may send (each varies its description), and rate
+# limits no test traffic reaches: the limiter itself is tested on its own.
+REPORT = {
+    "kind": "hazard",
+    "region": "340104",
+    "industry": "fire",
+    "unit_name": "合肥某商场",
+    "description": "消防通道被货物堵塞，安全出口上锁，灭火器过期。",
+}
+NO_RATE_LIMITS = {
+    "JUBAO_SUBMIT_RATE_PER_MINUTE": "100000000",
+    "JUBAO_STATUS_RATE_PER_MINUTE": "100000000",
+}
+
 
 @dataclass
 class Reply:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import start_server
 
-from .client import post_json
+from .client import NO_RATE_LIMITS, post_json
 
 REPORT = {
     "kind": "violation",
@@ -23,13 +23,12 @@ REPORT = {
     "unit_name": "芜湖某冶炼厂",
     "description": "熔炼炉旁积水，作业人员未佩戴防护用品。",
 }
-LIMITS = {"JUBAO_SUBMIT_RATE_PER_MINUTE": "1000000", "JUBAO_STATUS_RATE_PER_MINUTE": "1000000"}
 
 
 @pytest.mark.slow
 def test_sigkill_mid_stream_loses_no_acknowledged_report(tmp_path):
     data = tmp_path / "data"
-    server = start_server(data, env=LIMITS)
+    server = start_server(data, env=NO_RATE_LIMITS)
     acknowledged: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -65,7 +64,7 @@ def test_sigkill_mid_stream_loses_no_acknowledged_report(tmp_path):
     with sqlite3.connect(data / "jubao.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
-    restarted = start_server(data, env=LIMITS)
+    restarted = start_server(data, env=NO_RATE_LIMITS)
     try:
         missing = []
         for receipt in acknowledged:

@@ -31,6 +31,8 @@ from chalicelib.errors import CATALOGUE
 from tests.conftest import LiveServer, start_server
 
 from .client import (
+    NO_RATE_LIMITS,
+    REPORT,
     Dropped,
     RawReply,
     ReplyReader,
@@ -46,15 +48,7 @@ from .client import (
 # workers must collect the same test ids, and the ids carry it.
 MARKER = "mk5d1c0a7e93"
 TIMEOUT = 15.0  # seconds for any one answer, on a loaded 2-core machine
-LIMITS = {"JUBAO_SUBMIT_RATE_PER_MINUTE": "1000000", "JUBAO_STATUS_RATE_PER_MINUTE": "1000000"}
 
-REPORT = {
-    "kind": "hazard",
-    "region": "340104",
-    "industry": "fire",
-    "unit_name": "合肥某商场",
-    "description": "消防通道被货物堵塞，安全出口上锁，灭火器过期。",
-}
 JSON_ROUTES = [
     "/api/reports",
     "/api/status",
@@ -81,7 +75,7 @@ def source() -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     base = tmp_path_factory.mktemp("hostile")
-    live = start_server(base / "data", env=LIMITS, log=base / "hostile-server.log")
+    live = start_server(base / "data", env=NO_RATE_LIMITS, log=base / "hostile-server.log")
     yield live
     live.stop()
 

@@ -17,22 +17,13 @@ import pytest
 
 from tests.conftest import start_server
 
-from .client import post_json
-
-REPORT = {
-    "kind": "hazard",
-    "region": "340104",
-    "industry": "fire",
-    "unit_name": "合肥某商场",
-    "description": "消防通道被货物堵塞，安全出口上锁，灭火器过期。",
-}
-LIMITS = {"JUBAO_SUBMIT_RATE_PER_MINUTE": "1000000", "JUBAO_STATUS_RATE_PER_MINUTE": "1000000"}
+from .client import NO_RATE_LIMITS, REPORT, post_json
 
 
 @pytest.mark.slow
 def test_sigterm_answers_every_received_request_and_exits(tmp_path):
     data = tmp_path / "data"
-    server = start_server(data, env=LIMITS)
+    server = start_server(data, env=NO_RATE_LIMITS)
     port = int(server.url.rsplit(":", 1)[1])
     acknowledged: list[str] = []
     unanswered: list[str] = []  # the request was sent whole, the answer never came
@@ -86,7 +77,7 @@ def test_sigterm_answers_every_received_request_and_exits(tmp_path):
     assert '"event": "stopped", "drained": true' in log
     assert "Traceback" not in log
 
-    restarted = start_server(data, env=LIMITS)
+    restarted = start_server(data, env=NO_RATE_LIMITS)
     try:
         missing = [
             r[:9]

@@ -26,6 +26,8 @@ import pytest
 from tests.conftest import LiveServer, start_server
 
 from .client import (
+    NO_RATE_LIMITS,
+    REPORT,
     exchange,
     hold_slow_clients,
     http_request,
@@ -38,14 +40,6 @@ from .client import (
     unreadable,
 )
 
-LIMITS = {"JUBAO_SUBMIT_RATE_PER_MINUTE": "100000000", "JUBAO_STATUS_RATE_PER_MINUTE": "100000000"}
-REPORT = {
-    "kind": "hazard",
-    "region": "340104",
-    "industry": "fire",
-    "unit_name": "合肥某商场",
-    "description": "消防通道被货物堵塞，安全出口上锁，灭火器过期。",
-}
 SUBMISSIONS = int(os.environ.get("JUBAO_SOAK_SUBMISSIONS", "20000"))
 THREADS = 16
 FD_SLACK = 50  # open files after the soak <= after warm-up + 50
@@ -56,7 +50,7 @@ PROMPT_SECONDS = 2.0  # a real submission among the slow clients
 
 @pytest.fixture
 def server(tmp_path) -> Iterator[LiveServer]:
-    live = start_server(tmp_path / "data", env=LIMITS, log=tmp_path / "server.log")
+    live = start_server(tmp_path / "data", env=NO_RATE_LIMITS, log=tmp_path / "server.log")
     yield live
     live.stop()
 
