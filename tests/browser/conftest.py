@@ -227,6 +227,21 @@ def settle(page: Page) -> None:
         page.evaluate(SETTLE)
 
 
+def send_anonymous_report(page: Page, kind: str = "hazard") -> str:
+    """Fill the open report form with a valid anonymous report, send it, and return the
+    receipt the page shows."""
+    page.check(f'input[name="kind"][value="{kind}"]')
+    page.select_option("#f-region", "340100")
+    page.select_option("#f-industry", "fire")
+    page.fill("#f-unit_name", "某商场")
+    page.fill("#f-description", "商场安全出口被锁闭，消防通道堆满杂物。")
+    page.check("#f-anonymous")
+    page.click("#report-form button[type=submit]")
+    code = page.locator("#receipt-code")
+    expect(code).to_be_visible()
+    return code.inner_text()
+
+
 def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -15,7 +15,15 @@ import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, ContextFactory, Site, screenshot, settle
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    ContextFactory,
+    Site,
+    screenshot,
+    send_anonymous_report,
+    settle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -72,16 +80,7 @@ def test_axe_on_the_states_scripts_draw(site: Site, page: Page) -> None:
     expect(page.locator(".jubao-errors")).to_be_visible()
     assert axe_violations(page) == []
     # the receipt
-    page.check('input[name="kind"][value="violation"]')
-    page.select_option("#f-region", "340100")
-    page.select_option("#f-industry", "fire")
-    page.fill("#f-unit_name", "某商场")
-    page.fill("#f-description", "商场安全出口被锁闭，消防通道堆满杂物。")
-    page.check("#f-anonymous")
-    page.click("#report-form button[type=submit]")
-    code = page.locator("#receipt-code")
-    expect(code).to_be_visible()
-    receipt = code.inner_text()
+    receipt = send_anonymous_report(page, "violation")
     assert axe_violations(page) == []
     # the status answer with its addition form
     page.goto(f"{site.url}/status/")

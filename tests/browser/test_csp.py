@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib.web import http_policy
-from tests.browser.conftest import DESKTOP, Site, settle
+from tests.browser.conftest import DESKTOP, Site, send_anonymous_report, settle
 from tests.browser.test_a11y_layout import ALL_PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
@@ -76,16 +76,7 @@ def test_the_scripts_work_under_the_policy(
     goto_under_policy(page, f"{site.url}/report/")
     page.click("#report-form button[type=submit]")
     expect(page.locator(".jubao-errors")).to_be_focused()
-    page.check('input[name="kind"][value="hazard"]')
-    page.select_option("#f-region", "340100")
-    page.select_option("#f-industry", "fire")
-    page.fill("#f-unit_name", "某商场")
-    page.fill("#f-description", "商场安全出口被锁闭，消防通道堆满杂物。")
-    page.check("#f-anonymous")
-    page.click("#report-form button[type=submit]")
-    code = page.locator("#receipt-code")
-    expect(code).to_be_visible()
-    receipt = code.inner_text()
+    receipt = send_anonymous_report(page)
     goto_under_policy(page, f"{site.url}/en/status/")
     page.fill("#f-receipt", receipt)
     page.click("#status-form button[type=submit]")
