@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..clock import Clock, system_clock
 from ..config.office import OfficeConfig
@@ -28,6 +29,9 @@ class PublicApp:
     intake: Intake
     submit_limiter: RateLimiter
     status_limiter: RateLimiter
+    # the OpenAPI document, made on first request (about 10 ms of schema generation) and
+    # kept: it depends only on the routes, the office and the settings, all fixed here
+    openapi: dict[str, Any] | None = None
 
     @property
     def office(self) -> OfficeConfig:

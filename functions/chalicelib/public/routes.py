@@ -36,7 +36,9 @@ def _simple(handler: Callable[[PublicApp, HttpRequest], HttpResponse]) -> Handle
 def _openapi(app: PublicApp, _request: HttpRequest, _params: Mapping[str, str]) -> HttpResponse:
     from .openapi import openapi_document  # pydantic's JSON-schema code: only here
 
-    return json_response(200, openapi_document(ROUTES, app.office, app.settings))
+    if app.openapi is None:  # two first requests at once both make it: the same document
+        app.openapi = openapi_document(ROUTES, app.office, app.settings)
+    return json_response(200, app.openapi)
 
 
 def _receive_upload(
