@@ -257,6 +257,31 @@ def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def fds_by_kind(pid: int) -> dict[str, int]:
+    """Process ``pid``'s open descriptors as ``socket``, ``database`` (the SQLite file, its
+    WAL and shared-memory files) and ``other``.
+
+    Why split them: the store's pool opens connections lazily, up to its bound, whenever
+    requests overlap, so the total count can rise by a few database files without any leak.
+    Sockets and other files must return to where they were; database files must stay
+    within the pool's bound.
+    """
+    kinds = {"socket": 0, "database": 0, "other": 0}
+    fd_dir = Path(f"/proc/{pid}/fd")
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(fd_dir / fd)
+        except FileNotFoundError:  # closed while we looked
+            continue
+        if target.startswith("socket:"):
+            kinds["socket"] += 1
+        elif ".sqlite3" in target:
+            kinds["database"] += 1
+        else:
+            kinds["other"] += 1
+    return kinds
+
+
 # ---- soak and slow clients (shared by tests/api/test_soak.py and bench/bench_server.py) ---
 
 
