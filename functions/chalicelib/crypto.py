@@ -14,6 +14,9 @@ does it:
 * ``keyed_hash`` is keyed BLAKE2b (libsodium's generichash; computed with hashlib) with a
   personalisation string per purpose: receipts,
   poster tags, rate-limit buckets and idempotency keys never share a key domain.
+* ``sign``/``verify`` are Ed25519 detached signatures (officers' requests, the audit
+  log's checkpoints and cosignatures). Officers sign on their own machines; the server
+  signs only with its own log key, never with an officer's.
 * ``reporter_keypair`` derives a box key pair from a receipt secret, so an office can
   seal feedback that only the holder of the receipt can read.
 """
@@ -28,6 +31,7 @@ from functools import lru_cache
 import nacl.bindings as sodium
 import nacl.exceptions
 import nacl.public
+import nacl.signing
 import nacl.utils
 from pydantic import BaseModel, ConfigDict
 
@@ -168,6 +172,46 @@ def rewrap(envelope: Envelope, private_b64: str, recipients: list[str]) -> Envel
     """
     data_key = _unwrap(envelope, private_b64)
     return envelope.model_copy(update={"keys": _wrap(data_key, recipients)})
+
+
+def generate_signing_keypair() -> tuple[str, str]:
+    """A new Ed25519 key pair as (seed, verify key), both base64 (32 bytes each)."""
+    key = nacl.signing.SigningKey.generate()
+    return b64e(bytes(key)), b64e(bytes(key.verify_key))
+
+
+def verify_key_from_seed(seed_b64: str) -> str:
+    return b64e(bytes(_signing_key(seed_b64).verify_key))
+
+
+def _signing_key(seed_b64: str) -> nacl.signing.SigningKey:
+    raw = b64d(seed_b64)
+    if len(raw) != KEY_BYTES:
+        raise CryptoError("signing seed must be 32 bytes")
+    return nacl.signing.SigningKey(raw)
+
+
+def sign(seed_b64: str, message: bytes) -> bytes:
+    """The 64-byte Ed25519 signature of ``message``."""
+    return bytes(_signing_key(seed_b64).sign(message).signature)
+
+
+def verify(verify_key_b64: str, message: bytes, signature: bytes) -> bool:
+    """Whether ``signature`` is a valid Ed25519 signature of ``message`` by that key.
+
+    False for any malformed key or signature too: a caller refusing a request needs a
+    yes or no, not an exception to map.
+    """
+    try:
+        raw = b64d(verify_key_b64)
+        if len(raw) != KEY_BYTES or len(signature) != 64:
+            return False
+        nacl.signing.VerifyKey(raw).verify(message, signature)
+    except (CryptoError, nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+        return False
+    except nacl.exceptions.CryptoError:
+        return False
+    return True
 
 
 def keyed_hash(key: bytes, message: bytes, purpose: bytes, size: int = 32) -> bytes:
