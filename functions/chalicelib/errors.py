@@ -116,6 +116,39 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "服务暂时不可用，您的举报未被保存，请稍后重试或拨打 12350。",
         "The service is unavailable and your report was not saved; retry later or call 12350.",
     ),
+    # officers' requests: each is signed with the officer's key (RFC 9421); the messages
+    # name what is wrong with the signature, never a header value or a key
+    "signature_missing": (
+        401,
+        "请求未签名：执法人员的每个请求都须带有签名。",
+        "The request is not signed: every officer request must carry a signature.",
+    ),
+    "signature_malformed": (
+        401,
+        "请求签名格式不正确或未覆盖规定的请求要素。",
+        "The request signature is malformed or does not cover the required parts.",
+    ),
+    "signature_unknown_key": (
+        401,
+        "签名密钥未知或已停用。",
+        "The signing key is unknown or no longer active.",
+    ),
+    "signature_invalid": (401, "请求签名无效。", "The request signature is not valid."),
+    "signature_expired": (
+        401,
+        "请求签名已过期或时间不正确，请核对电脑时钟后重试。",
+        "The request signature has expired or its time is wrong; check the clock and retry.",
+    ),
+    "digest_mismatch": (
+        401,
+        "请求内容摘要缺失或与内容不符。",
+        "The Content-Digest is missing or does not match the request body.",
+    ),
+    "signature_replayed": (
+        401,
+        "该签名请求已被使用过，请重新发送新的请求。",
+        "This signed request was already used; send a new request.",
+    ),
 }
 
 # field-level codes -> (Chinese, English); the text names the rule, never the value

@@ -1,0 +1,1 @@
+"""What only officers' machines run: key files, decryption, re-sealing, request signing."""
