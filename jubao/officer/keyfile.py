@@ -71,6 +71,14 @@ class Limits(Enum):
     def memlimit(self) -> int:
         return int(self.value[1])
 
+    @classmethod
+    def of(cls, opslimit: int, memlimit: int) -> Limits:
+        """The named level of these limits; MODERATE, a real file's, for any other pair."""
+        for level in cls:
+            if (level.opslimit, level.memlimit) == (opslimit, memlimit):
+                return level
+        return cls.MODERATE
+
 
 def _private_key(value: str) -> str:
     """A base64 32-byte key; checked when loaded so a bad entry fails on open, not later."""
@@ -319,14 +327,7 @@ def change_passphrase(path: Path, old: bytes, new: bytes) -> None:
     raw = _read(path)
     header = parse_header(raw)
     keys = open_keys(raw, old)
-    limits = next(
-        (
-            level
-            for level in Limits
-            if (level.opslimit, level.memlimit) == (header.kdf.opslimit, header.kdf.memlimit)
-        ),
-        Limits.MODERATE,  # limits of no named level: the default for a real file
-    )
+    limits = Limits.of(header.kdf.opslimit, header.kdf.memlimit)
     write_keyfile(path, keys, new, development=header.development, limits=limits, replace=True)
 
 
