@@ -96,12 +96,11 @@ def notes(entries: Sequence[AuditEntry], sizes: Sequence[int]) -> list[str]:
 def check(
     entries: Sequence[AuditEntry], checkpoints: Sequence[str], **kwargs: object
 ) -> VerifyResult:
-    return verify_log(
-        entries,
-        checkpoints,
-        officer_keys=OFFICER_KEYS,
-        server_key=SERVER[1],
-        witness_keys=WITNESS_KEYS,
-        origin=ORIGIN,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    options: dict[str, object] = {
+        "officer_keys": OFFICER_KEYS,
+        "server_key": SERVER[1],
+        "witness_keys": WITNESS_KEYS,
+        "origin": ORIGIN,
+        **kwargs,
+    }
+    return verify_log(entries, checkpoints, **options)  # type: ignore[arg-type]
