@@ -10,13 +10,13 @@ from chalicelib.config.office import OfficeConfig, load_office
 from chalicelib.reports.intake import Intake
 from chalicelib.store.base import AttachmentRecord, IdempotencyRecord, ReportRecord, ReportStore
 
-REGION = "340102"  # a county of Hefei; the configured unit is the province (340000)
-UNIT = "340000"
+REGION = "340102"  # a county of Hefei, with a unit of its own
+UNIT = "340102"
 
 
 @dataclass(frozen=True)
 class OfficeKeys:
-    """Development key pairs for the province's unit (what an officer holds)."""
+    """Development key pairs for the county unit (what its officers hold)."""
 
     content_private: str
     custodian_private: str

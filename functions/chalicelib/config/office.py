@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import tomllib
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -76,13 +77,57 @@ class Industry(_Frozen):
 
 
 class Unit(_Frozen):
-    """An office that receives sealed reports; keys are base64 X25519 public keys."""
+    """An office that receives sealed reports; keys are base64 X25519 public keys.
+
+    ``content_key`` opens a report's content (held by the unit's intake officers only);
+    ``custodian_key`` opens the reporter's identity (held by its custodian only). After a
+    rotation the old public keys move to ``previous_*``: reports sealed to them still open
+    with the old private keys, which officers keep in their key files.
+    """
 
     code: str = Field(pattern=r"^[0-9]{6}$")
     name: str
     name_en: str
     content_key: str = ""
     custodian_key: str = ""
+    previous_content_keys: tuple[str, ...] = ()
+    previous_custodian_keys: tuple[str, ...] = ()
+
+
+class Role(StrEnum):
+    """What an officer may do; one officer may have several roles."""
+
+    intake = "intake"  # holds the unit's content key; signs for (签收) and grants cases
+    handler = "handler"  # handles the cases granted to them
+    custodian = "custodian"  # holds the unit's custodian key: the reporters' identities
+    approver = "approver"  # second officer on rewards (part 3)
+    supervisor = "supervisor"  # the unit above: sees metadata, cosigns the audit log
+
+
+class Officer(_Frozen):
+    """One roster entry: who the officer is, their unit, roles and *public* keys.
+
+    ``signing_key`` (Ed25519) checks the officer's signed requests; ``encryption_key``
+    (X25519) is what cases are granted to. The private halves exist only in the
+    officer's key file, on the officer's machine.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
+    unit: str = Field(pattern=r"^[0-9]{6}$")
+    roles: tuple[Role, ...] = Field(min_length=1)
+    name: str = ""
+    signing_key: str
+    encryption_key: str
+    active: bool = True
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+class AuditConfig(_Frozen):
+    """The audit log's public facts: the server's checkpoint-signing public key."""
+
+    server_key: str = ""  # base64 Ed25519 verify key of the server's log key
 
 
 class Deadlines(_Frozen):
@@ -113,6 +158,8 @@ class OfficeConfig(_Frozen):
     units: tuple[Unit, ...]
     rules: Rules
     posters: PosterRules = Field(default_factory=PosterRules)
+    officers: tuple[Officer, ...] = ()
+    audit: AuditConfig = Field(default_factory=AuditConfig)
 
     @model_validator(mode="after")
     def _consistent(self) -> OfficeConfig:
@@ -129,6 +176,13 @@ class OfficeConfig(_Frozen):
         for unit in self.units:
             if unit.code not in known:
                 raise ValueError(f"unit {unit.code} is not a configured region")
+        units = {u.code for u in self.units}
+        ids = [o.id for o in self.officers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate officer id")
+        for officer in self.officers:
+            if officer.unit not in units:
+                raise ValueError(f"officer {officer.id} belongs to unknown unit {officer.unit}")
         return self
 
     @cached_property
@@ -142,6 +196,42 @@ class OfficeConfig(_Frozen):
     @cached_property
     def units_by_code(self) -> dict[str, Unit]:
         return {u.code: u for u in self.units}
+
+    @cached_property
+    def officers_by_id(self) -> dict[str, Officer]:
+        return {o.id: o for o in self.officers}
+
+    def officer(self, officer_id: str) -> Officer | None:
+        """The active roster entry of ``officer_id``; None if unknown or deactivated."""
+        found = self.officers_by_id.get(officer_id)
+        return found if found is not None and found.active else None
+
+    def unit_officers(self, unit: str, role: Role | None = None) -> list[Officer]:
+        return [
+            o
+            for o in self.officers
+            if o.unit == unit and o.active and (role is None or o.has(role))
+        ]
+
+    def unit_above(self, code: str) -> Unit | None:
+        """The supervising unit: the nearest ancestor region that has a unit."""
+        for region in self.region_chain(code)[1:]:
+            unit = self.units_by_code.get(region.code)
+            if unit is not None:
+                return unit
+        return None
+
+    def units_below(self, code: str) -> list[Unit]:
+        """Every unit whose supervision chain passes through ``code`` (not ``code`` itself)."""
+        below = []
+        for unit in self.units:
+            current = self.unit_above(unit.code)
+            while current is not None:
+                if current.code == code:
+                    below.append(unit)
+                    break
+                current = self.unit_above(current.code)
+        return below
 
     def region_chain(self, code: str) -> list[Region]:
         """The region and its ancestors, nearest first."""
@@ -172,6 +262,24 @@ class OfficeConfig(_Frozen):
             )
         return self.model_copy(update={"units": tuple(units)})
 
+    def with_overlay(self, overlay: dict[str, Any]) -> OfficeConfig:
+        """A copy with a public-keys file applied: unit keys, officers, the log key.
+
+        The overlay is how development keys (made by ``jubao serve`` on first run) join a
+        configuration whose keys are blank; values already in the file always win.
+        """
+        config = self.with_unit_keys(overlay.get("units", {}))
+        update: dict[str, Any] = {}
+        if not config.officers and overlay.get("officers"):
+            update["officers"] = tuple(Officer.model_validate(o) for o in overlay["officers"])
+        server_key = overlay.get("audit", {}).get("server_key", "")
+        if not config.audit.server_key and server_key:
+            update["audit"] = AuditConfig(server_key=server_key)
+        if not update:
+            return config
+        # validate the combination (officers must belong to configured units)
+        return OfficeConfig.model_validate(config.model_dump(by_alias=True) | update)
+
 
 def load_office(path: Path | None = None, keys_file: Path | None = None) -> OfficeConfig:
     """Read and validate an office file; overlay public keys from ``keys_file`` if it exists."""
@@ -180,5 +288,5 @@ def load_office(path: Path | None = None, keys_file: Path | None = None) -> Offi
         config = OfficeConfig.model_validate(tomllib.load(fh))
     if keys_file is not None and keys_file.exists():
         overlay = json.loads(keys_file.read_text(encoding="utf-8"))
-        config = config.with_unit_keys(overlay.get("units", {}))
+        config = config.with_overlay(overlay)
     return config
