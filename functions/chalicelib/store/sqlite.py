@@ -3,6 +3,11 @@
 Durability: ``synchronous=FULL`` makes every commit reach the disk before ``create_report``
 returns, so a receipt is only ever sent for a report that survives a crash or power cut.
 Connections come from one bounded pool (``SqliteStore``); one writer at a time.
+
+The officers' side (``CaseStore``) lives in the same file: case records, wrapped keys,
+the per-unit audit logs, their checkpoints and the nonces of signed requests. A case
+change and the audit entry recording it are one write transaction, so the log can never
+miss a change nor record one that did not happen.
 """
 
 from __future__ import annotations
@@ -32,6 +37,28 @@ from .base import (
     ReportRecord,
     ReportStore,
     StoreError,
+)
+from .case_rules import (
+    NO_DEADLINE_KEY,
+    changed_case,
+    check_page,
+    check_wraps,
+    deadline_key,
+    decode_cursor,
+    encode_cursor,
+    new_case,
+)
+from .cases import (
+    OPEN_STATES,
+    AuditAppend,
+    AuditRecord,
+    CaseChange,
+    CaseRecord,
+    CaseStore,
+    CaseUnknown,
+    CheckpointRecord,
+    VersionConflict,
+    Wrap,
 )
 
 _SCHEMA = """
@@ -82,7 +109,76 @@ CREATE TABLE IF NOT EXISTS attachments (
     size INTEGER,
     sealed BLOB
 );
+CREATE TABLE IF NOT EXISTS cases (
+    number TEXT PRIMARY KEY REFERENCES reports(number),
+    unit TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    region TEXT NOT NULL,
+    industry TEXT NOT NULL,
+    state TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    next_deadline TEXT,
+    deadline_key TEXT NOT NULL,
+    is_open INTEGER NOT NULL,
+    assignees TEXT NOT NULL DEFAULT '[]',
+    excluded TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS cases_by_unit_deadline
+    ON cases(unit, is_open, deadline_key, number);
+CREATE INDEX IF NOT EXISTS cases_by_unit ON cases(unit, deadline_key, number);
+CREATE TABLE IF NOT EXISTS wraps (
+    number TEXT NOT NULL REFERENCES cases(number),
+    blob TEXT NOT NULL,
+    officer TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    wrapped TEXT NOT NULL,
+    PRIMARY KEY (number, blob, officer)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit (
+    log TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    leaf_hash BLOB NOT NULL,
+    entry BLOB NOT NULL,
+    PRIMARY KEY (log, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+    log TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    root BLOB NOT NULL,
+    note TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (log, size)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nonces (
+    hash BLOB PRIMARY KEY,
+    expires_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nonces_by_expiry ON nonces(expires_at);
 """
+
+# PRAGMA user_version once every report has its case row (see ``_migrate``)
+_SCHEMA_VERSION = 1
+
+# A case row for every report that has none (a database from before the case tables):
+# its state is the report's status, and the deadline that status runs, if any.
+_BACKFILL = """
+INSERT INTO cases (number, unit, kind, region, industry, state, version, received_at,
+                   updated_at, next_deadline, deadline_key, is_open)
+SELECT number, unit, kind, region, industry, status, 1, received_at, received_at, due,
+       COALESCE(due, :no_deadline), status IN (SELECT value FROM json_each(:open))
+FROM (SELECT r.*, CASE
+          WHEN r.status = 'received' THEN r.acceptance_due
+          WHEN r.status IN (SELECT value FROM json_each(:open)) THEN r.verification_due
+      END AS due
+      FROM reports r WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.number = r.number))
+"""
+
+_CASE_COLUMNS = (
+    "number, unit, kind, region, industry, state, version, received_at, updated_at, "
+    "next_deadline, assignees, excluded"
+)
 
 
 _PAGE = 200  # reports per page of iter_reports
@@ -101,8 +197,33 @@ def _d(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-class SqliteStore(ReportStore):
-    """``ReportStore`` on one SQLite file, through a bounded pool of connections.
+def _fixed_ts(value: datetime) -> str:
+    """Fixed-width UTC time, for columns compared as text in SQL (expiry times)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _case_row(case: CaseRecord) -> tuple[Any, ...]:
+    """A case as the columns ``_CASE_COLUMNS``, then ``deadline_key`` and ``is_open``."""
+    return (
+        case.number,
+        case.unit,
+        case.kind,
+        case.region,
+        case.industry,
+        case.state,
+        case.version,
+        _ts(case.received_at),
+        _ts(case.updated_at),
+        None if case.next_deadline is None else case.next_deadline.isoformat(),
+        json.dumps(list(case.assignees)),
+        json.dumps(list(case.excluded)),
+        deadline_key(case.next_deadline),
+        int(case.is_open),
+    )
+
+
+class SqliteStore(ReportStore, CaseStore):
+    """``ReportStore`` and ``CaseStore`` on one SQLite file, through a bounded pool.
 
     **Why a pool.** A connection per thread leaked one file descriptor (the database plus
     its -wal and -shm: three files) for every thread that ever ran an operation; with a
@@ -139,6 +260,26 @@ class SqliteStore(ReportStore):
         self._write_lock = threading.Lock()
         with self._borrow() as conn:
             conn.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Give every report of an older database its case row, once.
+
+        The tables themselves came with ``IF NOT EXISTS``; this runs in one write
+        transaction (so two processes opening one file backfill once) and marks the
+        file with ``PRAGMA user_version``, so later opens skip the scan of ``reports``.
+        """
+        try:
+            with self._transaction() as conn:
+                (version,) = conn.execute("PRAGMA user_version").fetchone()
+                if int(version) < _SCHEMA_VERSION:
+                    conn.execute(
+                        _BACKFILL,
+                        {"open": json.dumps(sorted(OPEN_STATES)), "no_deadline": NO_DEADLINE_KEY},
+                    )
+                    conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise StoreError("database cannot be migrated") from exc
 
     # -- the pool ----------------------------------------------------------------------
 
@@ -281,6 +422,7 @@ class SqliteStore(ReportStore):
                     if existing is not None:
                         raise IdempotencyReplay(existing)
                 self._insert_report(conn, report)
+                self._insert_case(conn, report)
                 if idempotency is not None:
                     conn.execute(
                         "INSERT OR REPLACE INTO idempotency VALUES (?,?,?,?,?)",
@@ -320,6 +462,16 @@ class SqliteStore(ReportStore):
             )
         except sqlite3.IntegrityError as exc:
             raise NumberTaken(r.number) from exc
+
+    @staticmethod
+    def _insert_case(conn: sqlite3.Connection, r: ReportRecord) -> None:
+        """The case of a new report (``new_case``): received, version 1, deadline set."""
+        case = new_case(r)
+        conn.execute(
+            f"INSERT INTO cases ({_CASE_COLUMNS}, deadline_key, is_open) "  # noqa: S608 - constant columns
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            _case_row(case),
+        )
 
     def _link(
         self, conn: sqlite3.Connection, ids: tuple[str, ...], number: str, now: datetime
@@ -567,3 +719,221 @@ class SqliteStore(ReportStore):
         except sqlite3.Error as exc:
             raise StoreError("sqlite purge failed") from exc
         return purged
+
+    # -- cases (the officers' side) ------------------------------------------------------
+
+    @staticmethod
+    def _case(row: tuple[Any, ...]) -> CaseRecord:
+        (
+            number,
+            unit,
+            kind,
+            region,
+            industry,
+            state,
+            version,
+            received,
+            updated,
+            deadline,
+            assignees,
+            excluded,
+        ) = row
+        return CaseRecord(
+            number=str(number),
+            unit=str(unit),
+            kind=ReportKind(kind),
+            region=str(region),
+            industry=str(industry),
+            state=ReportStatus(state),
+            version=int(version),
+            received_at=_dt(str(received)),
+            updated_at=_dt(str(updated)),
+            next_deadline=_d(None if deadline is None else str(deadline)),
+            assignees=tuple(json.loads(str(assignees))),
+            excluded=tuple(json.loads(str(excluded))),
+        )
+
+    def get_case(self, number: str) -> CaseRecord | None:
+        rows = self._read(f"SELECT {_CASE_COLUMNS} FROM cases WHERE number=?", (number,))  # noqa: S608 - constant columns
+        return self._case(rows[0]) if rows else None
+
+    def list_cases(
+        self, unit: str, *, open_only: bool = True, limit: int = 50, after: str | None = None
+    ) -> tuple[list[CaseRecord], str | None]:
+        """Keyset pages on (deadline key, number), served by ``cases_by_unit_deadline``
+        (open cases) or ``cases_by_unit`` (all): a deep page costs what the first does."""
+        check_page(limit)
+        key, number = ("", "") if after is None else decode_cursor(after, unit, open_only)
+        where = "unit=? AND is_open=1" if open_only else "unit=?"
+        rows = self._read(
+            f"SELECT {_CASE_COLUMNS}, deadline_key FROM cases "  # noqa: S608 - constant parts
+            f"WHERE {where} AND (deadline_key, number) > (?, ?) "
+            "ORDER BY deadline_key, number LIMIT ?",
+            (unit, key, number, limit + 1),
+        )
+        page = [self._case(row[:-1]) for row in rows[:limit]]
+        if len(rows) <= limit:
+            return page, None
+        last = rows[limit - 1]
+        return page, encode_cursor(unit, open_only, str(last[-1]), str(last[0]))
+
+    def apply_case_change(self, change: CaseChange, audit: AuditAppend) -> CaseRecord:
+        check_wraps(change)
+        try:
+            with self._transaction() as conn:
+                rows = conn.execute(
+                    f"SELECT {_CASE_COLUMNS} FROM cases WHERE number=?",  # noqa: S608 - constant columns
+                    (change.number,),
+                ).fetchall()
+                if not rows:
+                    raise CaseUnknown(change.number)
+                case = self._case(rows[0])
+                if case.version != change.expected_version:
+                    raise VersionConflict(change.number)
+                new = changed_case(case, change)
+                conn.execute(
+                    "UPDATE cases SET state=?, version=?, updated_at=?, next_deadline=?, "
+                    "deadline_key=?, is_open=?, assignees=?, excluded=? "
+                    "WHERE number=? AND version=?",
+                    (
+                        new.state,
+                        new.version,
+                        _ts(new.updated_at),
+                        None if new.next_deadline is None else new.next_deadline.isoformat(),
+                        deadline_key(new.next_deadline),
+                        int(new.is_open),
+                        json.dumps(list(new.assignees)),
+                        json.dumps(list(new.excluded)),
+                        change.number,
+                        change.expected_version,
+                    ),
+                )
+                conn.executemany(
+                    "DELETE FROM wraps WHERE number=? AND officer=?",
+                    [(change.number, officer) for officer in dict.fromkeys(change.revoke)],
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO wraps VALUES (?,?,?,?,?)",
+                    [(w.number, w.blob, w.officer, w.key_id, w.wrapped) for w in change.wraps],
+                )
+                self._append(conn, audit)
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
+        return new
+
+    def list_wraps(self, number: str, officer: str) -> list[Wrap]:
+        rows = self._read(
+            "SELECT number, blob, officer, key_id, wrapped FROM wraps "
+            "WHERE number=? AND officer=? ORDER BY blob",
+            (number, officer),
+        )
+        return [Wrap(*(str(v) for v in row)) for row in rows]
+
+    def list_entries_with_ids(self, number: str) -> list[tuple[str, Entry]]:
+        """The row id names an entry: assigned once, never reused (AUTOINCREMENT)."""
+        rows = self._read(
+            "SELECT id, report_number, kind, at, sealed, attachments FROM entries "
+            "WHERE report_number=? ORDER BY id",
+            (number,),
+        )
+        return [
+            (
+                str(i),
+                Entry(str(n), EntryKind(k), _dt(str(at)), bytes(s), tuple(json.loads(str(a)))),
+            )
+            for i, n, k, at, s, a in rows
+        ]
+
+    # -- the audit logs ------------------------------------------------------------------
+
+    @staticmethod
+    def _append(conn: sqlite3.Connection, audit: AuditAppend) -> AuditRecord:
+        """Append inside the caller's write transaction: the single writer makes the
+        index and previous hash read here the ones the entry is committed with."""
+        last = conn.execute(
+            "SELECT idx, leaf_hash FROM audit WHERE log=? ORDER BY idx DESC LIMIT 1",
+            (audit.log,),
+        ).fetchone()
+        index, prev = (0, b"") if last is None else (int(last[0]) + 1, bytes(last[1]))
+        entry, leaf_hash = audit.build(index, prev)
+        conn.execute("INSERT INTO audit VALUES (?,?,?,?)", (audit.log, index, leaf_hash, entry))
+        return AuditRecord(audit.log, index, leaf_hash, entry)
+
+    def append_audit(self, audit: AuditAppend) -> AuditRecord:
+        try:
+            with self._transaction() as conn:
+                return self._append(conn, audit)
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
+
+    def audit_size(self, log: str) -> int:
+        rows = self._read("SELECT COALESCE(MAX(idx) + 1, 0) FROM audit WHERE log=?", (log,))
+        return int(rows[0][0])
+
+    def audit_records(self, log: str, start: int = 0, end: int | None = None) -> list[AuditRecord]:
+        if start < 0 or (end is not None and end < start):
+            raise ValueError("bad range")
+        rows = self._read(
+            "SELECT log, idx, leaf_hash, entry FROM audit "
+            "WHERE log=? AND idx>=? AND (? IS NULL OR idx<?) ORDER BY idx",
+            (log, start, end, end),
+        )
+        return [AuditRecord(str(g), int(i), bytes(h), bytes(e)) for g, i, h, e in rows]
+
+    # -- checkpoints ---------------------------------------------------------------------
+
+    def put_checkpoint(self, record: CheckpointRecord) -> None:
+        try:
+            with self._transaction() as conn:
+                row = conn.execute(
+                    "SELECT root FROM checkpoints WHERE log=? AND size=?",
+                    (record.log, record.size),
+                ).fetchone()
+                if row is not None and bytes(row[0]) != record.root:
+                    raise StoreError("another root for a stored checkpoint size")
+                conn.execute(
+                    "INSERT OR REPLACE INTO checkpoints VALUES (?,?,?,?,?)",
+                    (record.log, record.size, record.root, record.note, _ts(record.created_at)),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
+
+    @staticmethod
+    def _checkpoint(row: tuple[Any, ...]) -> CheckpointRecord:
+        log, size, root, note, created = row
+        return CheckpointRecord(str(log), int(size), bytes(root), str(note), _dt(str(created)))
+
+    def latest_checkpoint(self, log: str) -> CheckpointRecord | None:
+        rows = self._read(
+            "SELECT log, size, root, note, created_at FROM checkpoints "
+            "WHERE log=? ORDER BY size DESC LIMIT 1",
+            (log,),
+        )
+        return self._checkpoint(rows[0]) if rows else None
+
+    def list_checkpoints(self, log: str) -> list[CheckpointRecord]:
+        rows = self._read(
+            "SELECT log, size, root, note, created_at FROM checkpoints WHERE log=? ORDER BY size",
+            (log,),
+        )
+        return [self._checkpoint(row) for row in rows]
+
+    # -- nonces --------------------------------------------------------------------------
+
+    def remember_nonce(self, nonce_hash: bytes, expires_at: datetime, now: datetime) -> bool:
+        """One statement: inserted, or replacing an expired row, or nothing (a replay)."""
+        try:
+            changed = self._write(
+                "INSERT INTO nonces VALUES (?, ?) ON CONFLICT(hash) DO UPDATE "
+                "SET expires_at=excluded.expires_at WHERE nonces.expires_at<=?",
+                (nonce_hash, _fixed_ts(expires_at), _fixed_ts(now)),
+            )
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite write failed") from exc
+        return changed == 1
+
+    def purge_nonces(self, now: datetime) -> int:
+        try:
+            return self._write("DELETE FROM nonces WHERE expires_at<=?", (_fixed_ts(now),))
+        except sqlite3.Error as exc:
+            raise StoreError("sqlite purge failed") from exc

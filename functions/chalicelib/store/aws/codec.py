@@ -23,15 +23,24 @@ from ..base import (
     ReportRecord,
     StoreError,
 )
+from ..case_rules import deadline_key
+from ..cases import AuditRecord, CaseRecord, CheckpointRecord, Wrap
 from .layout import (
+    CASE_INDEX_PARTITION,
+    CASE_INDEX_SORT,
     REPORTS_PARTITION,
     TIME_INDEX_PARTITION,
     TIME_INDEX_SORT,
     TTL_ATTRIBUTE,
     attachment_key,
+    audit_leaf_key,
+    case_index_partition,
+    case_key,
+    checkpoint_key,
     entry_key,
     idem_key,
     report_key,
+    wrap_key,
 )
 
 # a sealed value bigger than this is refused rather than risk the 400 KB item limit
@@ -237,4 +246,111 @@ def attachment_from(item: dict[str, Any]) -> AttachmentRecord:
         state=AttachmentState(req_str(item, "state")),
         report_number=opt_str(item, "report_number"),
         size=None if size is None else int(size["N"]),
+    )
+
+
+def case_index_sort(case: CaseRecord) -> str:
+    return f"{deadline_key(case.next_deadline)}#{case.number}"
+
+
+def case_item(case: CaseRecord) -> dict[str, Any]:
+    """A case, with its keys in the ``by_unit_deadline`` index."""
+    item = {
+        **case_key(case.number),
+        CASE_INDEX_PARTITION: s_attr(case_index_partition(case.unit, case.is_open)),
+        CASE_INDEX_SORT: s_attr(case_index_sort(case)),
+        "number": s_attr(case.number),
+        "unit": s_attr(case.unit),
+        "kind": s_attr(case.kind),
+        "region": s_attr(case.region),
+        "industry": s_attr(case.industry),
+        "state": s_attr(case.state),
+        "version": n_attr(case.version),
+        "received_at": s_attr(timestamp(case.received_at)),
+        "updated_at": s_attr(timestamp(case.updated_at)),
+        "assignees": ids_attr(case.assignees),
+        "excluded": ids_attr(case.excluded),
+    }
+    if case.next_deadline is not None:
+        item["next_deadline"] = s_attr(case.next_deadline.isoformat())
+    return item
+
+
+def case_from(item: dict[str, Any]) -> CaseRecord:
+    deadline = opt_str(item, "next_deadline")
+    return CaseRecord(
+        number=req_str(item, "number"),
+        unit=req_str(item, "unit"),
+        kind=ReportKind(req_str(item, "kind")),
+        region=req_str(item, "region"),
+        industry=req_str(item, "industry"),
+        state=ReportStatus(req_str(item, "state")),
+        version=int(item["version"]["N"]),
+        received_at=parse_timestamp(req_str(item, "received_at")),
+        updated_at=parse_timestamp(req_str(item, "updated_at")),
+        next_deadline=date.fromisoformat(deadline) if deadline else None,
+        assignees=id_list(item, "assignees"),
+        excluded=id_list(item, "excluded"),
+    )
+
+
+def wrap_item(wrap: Wrap) -> dict[str, Any]:
+    return {
+        **wrap_key(wrap.number, wrap.officer, wrap.blob),
+        "number": s_attr(wrap.number),
+        "blob": s_attr(wrap.blob),
+        "officer": s_attr(wrap.officer),
+        "key_id": s_attr(wrap.key_id),
+        "wrapped": s_attr(wrap.wrapped),
+    }
+
+
+def wrap_from(item: dict[str, Any]) -> Wrap:
+    return Wrap(
+        number=req_str(item, "number"),
+        blob=req_str(item, "blob"),
+        officer=req_str(item, "officer"),
+        key_id=req_str(item, "key_id"),
+        wrapped=req_str(item, "wrapped"),
+    )
+
+
+def audit_item(record: AuditRecord) -> dict[str, Any]:
+    return {
+        **audit_leaf_key(record.log, record.index),
+        "log": s_attr(record.log),
+        "idx": n_attr(record.index),
+        "leaf_hash": b_attr(record.leaf_hash),
+        "entry": b_attr(record.entry),
+    }
+
+
+def audit_from(item: dict[str, Any]) -> AuditRecord:
+    leaf_hash, entry = opt_bytes(item, "leaf_hash"), opt_bytes(item, "entry")
+    if leaf_hash is None or entry is None:
+        raise StoreError("stored audit entry is incomplete")
+    return AuditRecord(req_str(item, "log"), int(item["idx"]["N"]), leaf_hash, entry)
+
+
+def checkpoint_item(record: CheckpointRecord) -> dict[str, Any]:
+    return {
+        **checkpoint_key(record.log, record.size),
+        "log": s_attr(record.log),
+        "size": n_attr(record.size),
+        "root": b_attr(record.root),
+        "note": s_attr(record.note),
+        "created_at": s_attr(timestamp(record.created_at)),
+    }
+
+
+def checkpoint_from(item: dict[str, Any]) -> CheckpointRecord:
+    root = opt_bytes(item, "root")
+    if root is None:
+        raise StoreError("stored checkpoint is incomplete")
+    return CheckpointRecord(
+        log=req_str(item, "log"),
+        size=int(item["size"]["N"]),
+        root=root,
+        note=req_str(item, "note"),
+        created_at=parse_timestamp(req_str(item, "created_at")),
     )

@@ -13,12 +13,25 @@ report                   ``report#{number}``  ``report``
 entry (n-th, from 1)     ``report#{number}``  ``entry#{n:010d}`` (insertion order)
 idempotency record       ``idem#{hash hex}``  ``idem``
 attachment record        ``attachment#{id}``  ``attachment``
+case record              ``report#{number}``  ``case``
+wrapped key              ``report#{number}``  ``wrap#{officer}#{blob}``
+audit log head           ``LOG#{unit}``       ``HEAD`` (size, last leaf hash)
+audit leaf (i-th, 0..)   ``LOG#{unit}``       ``IDX#{i:012d}``
+checkpoint               ``CKPT#{unit}``      ``SIZE#{size:012d}``
+request nonce            ``nonce#{hash hex}`` ``nonce``
 =======================  ===================  ===========================================
 
 One table keeps ``create_report`` a single-table transaction and a report's entries in
 its own item collection (one ``Query``). Reports also carry ``tpk``/``tsk`` for the
 ``by_received`` index used by ``iter_reports`` (constant partition ``reports``, sort key
 = fixed-width UTC time + number).
+
+**Cases** carry ``upk``/``usk`` for the ``by_unit_deadline`` index of ``list_cases``:
+partition ``{unit}#open`` or ``{unit}#closed``, sort key ``{deadline or 9999-12-31}#{number}``.
+It is ``KEYS_ONLY``: an index holds no copy of anything but keys, and the page is then
+read from the table (``BatchGetItem``). The case sits in its report's partition, so a
+case, its wraps and its report are one item collection. An audit log's head item holds
+its size and last leaf hash; every append is conditional on the size it read.
 
 **Expiry**: idempotency records and unclaimed attachment records carry a ``ttl`` number
 (epoch seconds) for DynamoDB TTL.
@@ -48,6 +61,15 @@ STAGING_DAYS = 1
 REPORTS_PARTITION = "reports"  # the GSI partition holding every report
 ENTRY_SORT_PREFIX = "entry#"
 ATTACHMENT_PARTITION_PREFIX = "attachment#"
+CASE_INDEX = "by_unit_deadline"
+CASE_INDEX_PARTITION = "upk"
+CASE_INDEX_SORT = "usk"
+CASE_SORT = "case"
+WRAP_SORT_PREFIX = "wrap#"
+AUDIT_LEAF_PREFIX = "IDX#"
+AUDIT_HEAD = "HEAD"
+CHECKPOINT_SORT_PREFIX = "SIZE#"
+NONCE_PARTITION_PREFIX = "nonce#"
 
 
 def table_schema() -> dict[str, Any]:
@@ -55,7 +77,14 @@ def table_schema() -> dict[str, Any]:
     return {
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": "S"}
-            for name in (PARTITION_KEY, SORT_KEY, TIME_INDEX_PARTITION, TIME_INDEX_SORT)
+            for name in (
+                PARTITION_KEY,
+                SORT_KEY,
+                TIME_INDEX_PARTITION,
+                TIME_INDEX_SORT,
+                CASE_INDEX_PARTITION,
+                CASE_INDEX_SORT,
+            )
         ],
         "KeySchema": [
             {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
@@ -69,7 +98,16 @@ def table_schema() -> dict[str, Any]:
                     {"AttributeName": TIME_INDEX_SORT, "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            {
+                "IndexName": CASE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": CASE_INDEX_PARTITION, "KeyType": "HASH"},
+                    {"AttributeName": CASE_INDEX_SORT, "KeyType": "RANGE"},
+                ],
+                # keys only: no sealed or officer data is copied into an index
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
     }
 
@@ -109,3 +147,43 @@ def idem_key(key_hash: bytes) -> dict[str, Any]:
 
 def attachment_key(attachment_id: str) -> dict[str, Any]:
     return item_key(f"{ATTACHMENT_PARTITION_PREFIX}{attachment_id}", "attachment")
+
+
+def case_key(number: str) -> dict[str, Any]:
+    return item_key(report_partition(number), CASE_SORT)
+
+
+def case_index_partition(unit: str, is_open: bool) -> str:
+    return f"{unit}#{'open' if is_open else 'closed'}"
+
+
+def wrap_key(number: str, officer: str, blob: str) -> dict[str, Any]:
+    return item_key(report_partition(number), f"{WRAP_SORT_PREFIX}{officer}#{blob}")
+
+
+def audit_partition(log: str) -> str:
+    return f"LOG#{log}"
+
+
+def audit_head_key(log: str) -> dict[str, Any]:
+    return item_key(audit_partition(log), AUDIT_HEAD)
+
+
+def audit_leaf_sort(index: int) -> str:
+    return f"{AUDIT_LEAF_PREFIX}{index:012d}"
+
+
+def audit_leaf_key(log: str, index: int) -> dict[str, Any]:
+    return item_key(audit_partition(log), audit_leaf_sort(index))
+
+
+def checkpoint_partition(log: str) -> str:
+    return f"CKPT#{log}"
+
+
+def checkpoint_key(log: str, size: int) -> dict[str, Any]:
+    return item_key(checkpoint_partition(log), f"{CHECKPOINT_SORT_PREFIX}{size:012d}")
+
+
+def nonce_key(nonce_hash: bytes) -> dict[str, Any]:
+    return item_key(f"{NONCE_PARTITION_PREFIX}{nonce_hash.hex()}", "nonce")
