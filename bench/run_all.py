@@ -11,6 +11,7 @@ ORDER = [
     "bench_intake.py",
     "bench_server.py",
     "bench_store.py",
+    "bench_cases.py",
     "bench_signatures.py",
     "bench_posters.py",
     "bench_site.py",

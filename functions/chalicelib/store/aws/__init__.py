@@ -33,8 +33,9 @@ Unclaimed attachment and idempotency records expire by DynamoDB TTL.
   ``infra/storage.json`` and the IAM policies must agree with);
 * ``codec``: records <-> DynamoDB items, the inline size guard;
 * ``retry``: backoff and AWS error classification, shared by the next two;
-* ``store``: ``AwsStore``, the ``ReportStore`` on the table (claims, transactions,
-  entries, idempotency, purging);
+* ``store``: ``AwsStore``, the ``ReportStore`` and ``CaseStore`` on the table (claims,
+  transactions, entries, idempotency, purging; cases, wraps, audit logs, checkpoints,
+  nonces);
 * ``uploads``: ``S3Uploads``, the bucket side of attachments (presigned POST, staged
   uploads, sealed files), owned by ``AwsStore.uploads``.
 
