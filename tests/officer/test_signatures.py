@@ -675,6 +675,13 @@ ID, NC = f'keyid="{OFFICER}"', f'nonce="{NONCE}"'
 )
 def test_malformed_signature_input(inner):
     assert refused(_input(inner)) == "signature_malformed"
+    # the syntax is judged before the time: malformed even when also expired
+    assert refused(_input(inner), now=NOW + 10**6) == "signature_malformed"
+
+
+def test_the_largest_created_is_still_well_formed():
+    assert refused(signed(created=10**15 - 1)) == "signature_expired"
+    assert refused(_input(f"{LIST};created={10**15};{ID};{NC}")) == "signature_malformed"
 
 
 def test_malformed_signature_field():
@@ -704,6 +711,13 @@ def test_duplicates_are_malformed_not_last_wins():
 
 def test_oversized_or_non_ascii_fields_are_malformed():
     headers = signed()
+    for name in ("Signature-Input", "Signature"):
+        room = signatures.FIELD_MAX - len(headers[name]) - len(', p=""')
+        exactly = {**headers, name: headers[name] + f', p="{"x" * room}"'}
+        assert len(exactly[name]) == signatures.FIELD_MAX
+        assert verify(exactly).officer == OFFICER
+        one_more = {**headers, name: headers[name] + f', p="{"x" * (room + 1)}"'}
+        assert refused(one_more) == "signature_malformed"
     padding = ", " + ", ".join(f"p{i}=1" for i in range(200))
     assert len(headers["Signature-Input"] + padding) > signatures.FIELD_MAX
     assert refused({**headers, "Signature-Input": headers["Signature-Input"] + padding}) == (
@@ -745,6 +759,14 @@ def test_one_field_under_two_spellings_is_malformed():
 def test_surrounding_whitespace_of_field_values_is_not_signed():
     headers = {name: f" \t{value}\t " for name, value in signed().items()}
     assert verify(headers).officer == OFFICER
+    # only SP and HTAB are trimmed (RFC 9421 §2.1), nothing else
+    headers = signed()
+    with_token = {**headers, "Signature-Input": headers["Signature-Input"] + ", proxy=X"}
+    assert verify(with_token).officer == OFFICER
+    for other in ("\x0c", "\n", "\u3000"):
+        assert refused({**headers, "Signature": headers["Signature"] + other}) == (
+            "signature_malformed"
+        )
 
 
 # ---- hostile headers ------------------------------------------------------------------------
@@ -839,7 +861,7 @@ def test_refusal_codes_are_in_the_catalogue_as_401():
         refusal = SignatureRefused(code)
         assert refusal.status == 401
         assert refusal.as_dict()["error"]["code"] == code
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="not_found"):
         SignatureRefused("not_found")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="no_such_code"):
         SignatureRefused("no_such_code")

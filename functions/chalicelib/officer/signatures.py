@@ -143,7 +143,7 @@ def base_from_components(components: Sequence[tuple[str, str]], params: Params) 
     """
     lines = []
     for name, value in components:
-        if not _printable(value) or value != value.strip(" \t"):
+        if not _printable(value) or value.startswith(" ") or value.endswith(" "):
             raise ValueError("component value not allowed in a signature base")
         lines.append(f"{_sf_string(name)}: {value}")
     covered = serialise_params([name for name, _ in components], params)
@@ -162,8 +162,13 @@ def signature_base(
     """
     if not path.startswith("/"):
         raise ValueError("@path must be an absolute path")
-    values = (method, path, "?" + (query or ""), content_digest)
-    return base_from_components(list(zip(COMPONENTS, values, strict=True)), params)
+    components = [
+        ("@method", method),
+        ("@path", path),
+        ("@query", "?" + (query or "")),
+        ("content-digest", content_digest),
+    ]
+    return base_from_components(components, params)
 
 
 def signature_fields(params: Params, signature: bytes) -> tuple[str, str]:
@@ -213,7 +218,7 @@ def verify_request(
         base = signature_base(method, path, query, digest_field, params)
     except ValueError:
         raise SignatureRefused("signature_malformed") from None
-    if not crypto.verify(verify_key, base.encode("ascii"), signature):
+    if not crypto.verify(verify_key, base.encode(), signature):  # ASCII, checked
         raise SignatureRefused("signature_invalid")
     if not _digest_matches(digest_field, body):
         raise SignatureRefused("digest_mismatch")
@@ -257,19 +262,20 @@ def _parse_signature(signature_input: str | None, signature: str | None) -> tupl
         raise SignatureRefused("signature_missing")
     if LABEL not in inputs or LABEL not in signatures:
         raise SignatureRefused("signature_malformed")
-    member, params = _member(inputs[LABEL])
+    # http_sf gives every dictionary member and inner-list item as (value, parameters)
+    member, params = inputs[LABEL]
     if not isinstance(member, list) or not _params_ok(params):
         raise SignatureRefused("signature_malformed")
-    covered = [_member(item) for item in member]
-    if [name for name, _ in covered] != list(COMPONENTS) or any(p for _, p in covered):
+    if [name for name, _ in member] != list(COMPONENTS) or any(p for _, p in member):
         raise SignatureRefused("signature_malformed")
-    raw, signature_params = _member(signatures[LABEL])
+    raw, signature_params = signatures[LABEL]
     if not isinstance(raw, bytes) or signature_params or len(raw) != 64:
         raise SignatureRefused("signature_malformed")
     return params, raw
 
 
 def _dictionary(value: str) -> dict[str, Any]:
+    """A Signature-Input or Signature field as parsed by http_sf: label -> (value, params)."""
     if len(value) > FIELD_MAX or not value.isascii():
         raise SignatureRefused("signature_malformed")
 
@@ -279,20 +285,12 @@ def _dictionary(value: str) -> dict[str, Any]:
 
     try:
         parsed = http_sf.parse(
-            value.encode("ascii"), tltype="dictionary", on_duplicate_key=refuse_duplicate
+            value.encode(), tltype="dictionary", on_duplicate_key=refuse_duplicate
         )
     except (ValueError, TypeError, KeyError, IndexError):
         raise SignatureRefused("signature_malformed") from None
-    if not isinstance(parsed, dict):
-        raise SignatureRefused("signature_malformed")
-    return parsed
-
-
-def _member(node: Any) -> tuple[Any, dict[str, Any]]:
-    """A parsed item or inner list as (value, parameters)."""
-    if not isinstance(node, tuple) or len(node) != 2 or not isinstance(node[1], dict):
-        raise SignatureRefused("signature_malformed")
-    return node[0], node[1]
+    # asked for a dictionary, http_sf returns a dict (its return type spans all three kinds)
+    return parsed  # type: ignore[return-value]
 
 
 def _params_ok(params: Mapping[str, Any]) -> bool:
@@ -301,6 +299,7 @@ def _params_ok(params: Mapping[str, Any]) -> bool:
     if not (_REQUIRED_PARAMS.issubset(names) and names.issubset(_ALLOWED_PARAMS)):
         return False
     created, keyid, nonce = params["created"], params["keyid"], params["nonce"]
+    alg = params.get("alg", ALGORITHM)
     return (
         type(created) is int
         and 0 <= created <= _SF_INTEGER_MAX
@@ -310,8 +309,8 @@ def _params_ok(params: Mapping[str, Any]) -> bool:
         and type(nonce) is str
         and _NONCE.fullmatch(nonce) is not None
         # an unquoted alg parses as a Token, which compares equal to the str: type first
-        and type(params.get("alg", ALGORITHM)) is str
-        and params.get("alg", ALGORITHM) == ALGORITHM
+        and type(alg) is str
+        and alg == ALGORITHM
     )
 
 
@@ -324,16 +323,16 @@ def _digest_matches(field: str, body: bytes) -> bool:
     if field == content_digest(body):
         return True
     try:
-        parsed = http_sf.parse(field.encode("ascii"), tltype="dictionary")
+        parsed = http_sf.parse(field.encode(), tltype="dictionary")
     except (ValueError, TypeError, KeyError, IndexError):
         return False
     if not isinstance(parsed, dict) or "sha-256" not in parsed:
         return False
-    for algorithm, member in parsed.items():
+    members: Mapping[str, Any] = parsed  # each member is (value, parameters)
+    for algorithm, (digest, _) in members.items():
         hasher = _DIGESTS.get(algorithm)
-        if hasher is None or not isinstance(member, tuple) or not isinstance(member[0], bytes):
-            return False
-        if member[0] != hasher(body).digest():
+        # a digest that is no byte sequence is unequal to every hash: no type check needed
+        if hasher is None or digest != hasher(body).digest():
             return False
     return True
 
@@ -342,7 +341,8 @@ def _digest_matches(field: str, body: bytes) -> bool:
 
 
 def _printable(text: str) -> bool:
-    return all(" " <= char <= "~" for char in text)
+    # ASCII and printable is exactly 0x20-0x7E (both checks run in C)
+    return text.isascii() and text.isprintable()
 
 
 def _sf_string(text: str) -> str:
