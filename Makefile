@@ -41,7 +41,7 @@ site: setup posters
 	$(RUN) mkdocs build --strict --quiet -f site/mkdocs.yml
 
 serve: setup
-	$(RUN) jubao serve --host 127.0.0.1 --port $(PORT) --data-dir $(DATA) --site-dir build/site
+	$(RUN) jubao serve --host 127.0.0.1 --port $(PORT) --data-dir $(DATA) --site-dir build/site --dev-roster
 
 lint: setup ## ruff and mypy (strict) over all the code
 	$(RUN) ruff check .

@@ -2,8 +2,9 @@
 
 Real offices make their key pairs on their own machines (``jubao keys new``) and publish
 only the public halves in the office configuration. For development, ``jubao serve``
-creates a pair per unit that has none, plus the receipt and poster-tag hash keys, under
-``data/keys/``, and says loudly that they are for development only.
+creates a pair per unit that has none, the receipt and poster-tag hash keys and the
+audit log's signing key, under ``data/keys/``, and says loudly that they are for
+development only. (The officers' development roster is ``jubao.officer.devroster``.)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chalicelib import crypto
 from chalicelib.config.office import OfficeConfig
@@ -44,10 +46,18 @@ def ensure_dev_keys(office: OfficeConfig, directory: Path) -> DevKeys:
         if not path.exists():
             _write_secret(path, crypto.b64e(crypto.random_bytes(crypto.KEY_BYTES)))
             created.append(path)
+    log_key = directory / "log.key"  # the server's own key for signing audit checkpoints
+    if not log_key.exists():
+        seed, _ = crypto.generate_signing_keypair()
+        _write_secret(log_key, seed)
+        created.append(log_key)
     public_path = directory / "public-keys.json"
-    public: dict[str, dict[str, dict[str, str]]] = {"units": {}}
+    public: dict[str, Any] = {"units": {}}
     if public_path.exists():
         public = json.loads(public_path.read_text(encoding="utf-8"))
+    public.setdefault("units", {})
+    seed = log_key.read_text(encoding="ascii").strip()
+    public["audit"] = {"server_key": crypto.verify_key_from_seed(seed)}
     for unit in office.units:
         entry = public["units"].setdefault(unit.code, {})
         for role in ("content", "custodian"):

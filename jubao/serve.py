@@ -35,7 +35,9 @@ from typing import Any
 from waitress.server import BaseWSGIServer, TcpWSGIServer
 from waitress.wasyncore import close_all
 
-from chalicelib.public.app import LazyApp
+from chalicelib.lazy import LazyApp
+from chalicelib.officer.app import OfficerApp
+from chalicelib.public.app import PublicApp
 from jubao.http_server import StrictServer, create_strict_server
 from jubao.wsgi import create_app
 
@@ -79,13 +81,14 @@ def bind(host: str, port: int) -> socket.socket:
 def make_server(
     sock: socket.socket,
     site_dir: Path | None,
-    public: LazyApp,
+    public: LazyApp[PublicApp],
     limits: ServerLimits = ServerLimits(),
+    officer: LazyApp[OfficerApp] | None = None,
 ) -> StrictServer:
     """A waitress server on ``sock`` with our limits; call ``serve`` to run it."""
     _raise_fd_limit(limits.connection_limit + 256)
     server = create_strict_server(
-        create_app(site_dir, public),
+        create_app(site_dir, public, officer),
         sock,
         threads=limits.threads,
         connection_limit=limits.connection_limit,

@@ -7,9 +7,11 @@ Three small layers, outermost first:
   status and the time, never a path typed by a client, a query string or an address;
 * WhiteNoise serves the files of the built site (a kept library: ETags, ranges, index
   files, no directory listings, nothing outside the site folder);
-* ``dispatch`` matches ``/api/...`` against ``chalicelib.public.routes`` (the same table
-  the Lambda's Chalice app is built from) and calls the framework-free handler with the
-  process's ``PublicApp``; anything else is the site's own 404 page, or our bilingual 405.
+* ``dispatch`` matches ``/api/officer/...`` against ``chalicelib.officer.routes`` and the
+  rest of ``/api/...`` against ``chalicelib.public.routes`` (the same tables the two
+  Lambdas' Chalice apps are built from) and calls the framework-free handler with the
+  process's ``OfficerApp`` or ``PublicApp``; anything else is the site's own 404 page, or
+  our bilingual 405.
 
 The application is framework-neutral WSGI, so waitress serves it here and any other WSGI
 server could; nothing in it knows which.
@@ -27,8 +29,11 @@ from typing import TYPE_CHECKING, Any
 from whitenoise import WhiteNoise
 
 from chalicelib.errors import ApiError
+from chalicelib.lazy import LazyApp
+from chalicelib.officer import routes as officer_routes
+from chalicelib.officer.app import OfficerApp
 from chalicelib.public import routes
-from chalicelib.public.app import LazyApp
+from chalicelib.public.app import PublicApp
 from chalicelib.web.guard import guarded
 from chalicelib.web.http import HttpResponse, error_response, new_request
 from chalicelib.web.http_policy import Kind, headers_for, kind_for
@@ -94,8 +99,14 @@ def _read_body(environ: WSGIEnvironment) -> bytes:
 class Dispatch:
     """``/api/...`` through the route table; other paths: the site's 404 page or a 405."""
 
-    def __init__(self, site_dir: Path | None, public: LazyApp) -> None:
+    def __init__(
+        self,
+        site_dir: Path | None,
+        public: LazyApp[PublicApp],
+        officer: LazyApp[OfficerApp] | None = None,
+    ) -> None:
         self.public = public
+        self.officer = officer
         page = site_dir / "404.html" if site_dir is not None else None
         self.not_found_page = page.read_bytes() if page is not None and page.is_file() else None
 
@@ -114,7 +125,8 @@ class Dispatch:
         return [] if method == "HEAD" else [body]
 
     def _api(self, method: str, path: str, environ: WSGIEnvironment) -> tuple[HttpResponse, str]:
-        found = routes.match(method, path)
+        officers = path.startswith("/api/officer/") and self.officer is not None
+        found = officer_routes.match(method, path) if officers else routes.match(method, path)
         if found is None:
             return error_response(ApiError("not_found")), "not_found"
         if found.route is None:
@@ -127,9 +139,11 @@ class Dispatch:
             _request_headers(environ),
             _read_body(environ),
             str(environ.get("REMOTE_ADDR") or "unknown"),
+            # raw, as the client sent it: officers sign the query string
+            str(environ.get("QUERY_STRING") or ""),
         )
-        public = self.public
-        handler = guarded(route.name, lambda r: route.handler(public.get(), r, params))
+        services: LazyApp[Any] = self.officer if officers and self.officer else self.public
+        handler = guarded(route.name, lambda r: route.handler(services.get(), r, params))
         return handler(request), route.name
 
     def _site(self, method: str) -> tuple[HttpResponse, str]:
@@ -178,9 +192,14 @@ def policy(app: WSGIApplication) -> WSGIApplication:
     return wrapped
 
 
-def create_app(site_dir: Path | None, public: LazyApp) -> WSGIApplication:
-    """The site (if built) and the API (served by ``public``) behind one header policy."""
-    dispatch = Dispatch(site_dir, public)
+def create_app(
+    site_dir: Path | None,
+    public: LazyApp[PublicApp],
+    officer: LazyApp[OfficerApp] | None = None,
+) -> WSGIApplication:
+    """The site (if built), the public API (``public``) and, if given, the officers' API
+    (``officer``, under ``/api/officer/``) behind one header policy."""
+    dispatch = Dispatch(site_dir, public, officer)
     if site_dir is None or not site_dir.is_dir():
         return policy(dispatch)
     static = WhiteNoise(

@@ -149,6 +149,63 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "该签名请求已被使用过，请重新发送新的请求。",
         "This signed request was already used; send a new request.",
     ),
+    # officers' access: each refusal names the rule, is audited, and reveals nothing else
+    "unit_forbidden": (
+        403,
+        "无权查看该单位的案件。",
+        "You may not see this unit's cases.",
+    ),
+    "case_forbidden": (
+        403,
+        "该案件未交由您办理，无权查看。",
+        "This case has not been granted to you.",
+    ),
+    "identity_forbidden": (
+        403,
+        "仅本单位指定的举报人信息保管人可查看举报人信息。",
+        "Only the unit's designated custodian may see the reporter's identity.",
+    ),
+    "grant_forbidden": (
+        403,
+        "仅办理单位的签收人员可以分派、撤回或转交案件。",
+        "Only the handling unit's intake officers may assign, revoke or transfer a case.",
+    ),
+    "officer_excluded": (
+        403,
+        "该人员因回避不得办理此案件。",
+        "This officer is excluded from the case (conflict of interest).",
+    ),
+    "grantee_invalid": (
+        422,
+        "接收人员不存在、已停用，或不是本单位的办理人员。",
+        "The officer is unknown, inactive, or not a handler of this unit.",
+    ),
+    "grant_incomplete": (
+        422,
+        "授权必须覆盖案件的全部密文（举报内容、补充材料和附件），且只能对接收人员的密钥。",
+        "A grant must cover every sealed part of the case, wrapped to the grantee's key only.",
+    ),
+    "case_unknown": (404, "案件不存在。", "No such case."),
+    "version_conflict": (
+        409,
+        "案件已被他人更新，请刷新后重试。",
+        "The case was changed by someone else; reload it and try again.",
+    ),
+    "audit_forbidden": (
+        403,
+        "无权查看或见证该单位的审计日志。",
+        "You may not read or witness this unit's audit log.",
+    ),
+    "checkpoint_invalid": (
+        422,
+        "检查点与日志不符或签名无效。",
+        "The checkpoint does not match the log or its signature is invalid.",
+    ),
+    "query_invalid": (
+        400,
+        "查询参数不正确。",
+        "The query parameters are invalid.",
+    ),
 }
 
 # field-level codes -> (Chinese, English); the text names the rule, never the value

@@ -44,11 +44,18 @@ def register(sub: Any) -> None:
         default=20.0,
         help="seconds a client has to send its request line and headers (default 20)",
     )
+    parser.add_argument(
+        "--dev-roster",
+        action="store_true",
+        help="also create development officers with key files for every unit "
+        "(data/keys/officers/; development only)",
+    )
     parser.set_defaults(func=_run)
 
 
-def prepare(data_dir: Path) -> str:
-    """Point the settings at ``data_dir`` and make development keys if needed.
+def prepare(data_dir: Path, dev_roster: bool = False) -> str:
+    """Point the settings at ``data_dir`` and make development keys if needed (and, with
+    ``dev_roster``, development officers for a configuration without a roster).
 
     Returns the banner to print when keys were created.
     """
@@ -63,16 +70,23 @@ def prepare(data_dir: Path) -> str:
     needs_keys = not (configured.receipt_key and configured.tag_key) or any(
         not (u.content_key and u.custodian_key) for u in office.units
     )
-    if needs_keys:
-        return banner(ensure_dev_keys(office, data_dir / "keys"))
-    return ""
+    message = banner(ensure_dev_keys(office, data_dir / "keys")) if needs_keys else ""
+    if dev_roster and not office.officers:
+        from jubao.officer import devroster
+
+        made = devroster.ensure_dev_roster(
+            settings.office_for(settings.from_env()), data_dir / "keys"
+        )
+        if made.created:
+            message = "\n".join(filter(None, [message, devroster.banner(made)]))
+    return message
 
 
 def _run(args: argparse.Namespace) -> int:
     from jubao import quietlog
 
     quietlog.install()
-    message = prepare(args.data_dir)
+    message = prepare(args.data_dir, args.dev_roster)
     if message:
         print(message, flush=True)
     site_dir: Path | None = args.site_dir
@@ -84,12 +98,18 @@ def _run(args: argparse.Namespace) -> int:
         site_dir = None
 
     from chalicelib.config.settings import from_env
-    from chalicelib.public.app import LazyApp, create_app
+    from chalicelib.lazy import LazyApp
+    from chalicelib.officer.app import create_app as create_officer_app
+    from chalicelib.public.app import create_app
     from jubao.serve import ServerLimits, bind, fork_worker, make_server, serve
 
     settings = from_env()
     # this process's services, built on the first request (after a worker is forked)
     public = LazyApp(lambda: create_app(settings))
+    # the officers' door shares the public door's store (one pool of connections)
+    officer = LazyApp(
+        lambda: create_officer_app(settings, store=public.get().intake.store, shared_store=True)
+    )
 
     def purge(now: datetime) -> int:
         return public.get().intake.store.purge_uploads(now)
@@ -121,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
             break
         children.append(pid)
     is_parent = bool(children) or args.workers == 1
-    server = make_server(sock, site_dir, public, limits)
+    server = make_server(sock, site_dir, public, limits, officer)
     if is_parent:
         print(
             f"jubao: site and API on http://{args.host}:{port}/ "

@@ -29,6 +29,10 @@ class Settings(BaseModel):
     # base64 32-byte keys; the keyed hashes of receipts and poster tags use them
     receipt_key: str = ""
     tag_key: str = ""
+    # base64 32-byte Ed25519 seed: the server's own key for signing audit checkpoints
+    # (never an officer's key; its public half is the office's ``audit.server_key``)
+    log_key: str = ""
+    signature_window_seconds: int = Field(default=300, ge=30, le=900)
     # AWS store
     table: str = "jubao-reports"
     bucket: str = "jubao-reports"
@@ -50,6 +54,10 @@ class Settings(BaseModel):
 
     def tag_key_bytes(self) -> bytes:
         return _key_bytes(self.tag_key, self.data_dir / "keys" / "tag.key")
+
+    def log_key_seed(self) -> str:
+        """The audit log's signing seed, base64 (from the setting or ``keys/log.key``)."""
+        return crypto.b64e(_key_bytes(self.log_key, self.data_dir / "keys" / "log.key"))
 
 
 class SettingsError(Exception):
@@ -76,6 +84,8 @@ _ENV = {
     "data_dir": "JUBAO_DATA_DIR",
     "receipt_key": "JUBAO_RECEIPT_KEY",
     "tag_key": "JUBAO_TAG_KEY",
+    "log_key": "JUBAO_LOG_KEY",
+    "signature_window_seconds": "JUBAO_SIGNATURE_WINDOW_SECONDS",
     "table": "JUBAO_TABLE",
     "bucket": "JUBAO_BUCKET",
     "kms_key_id": "JUBAO_KMS_KEY_ID",

@@ -8,8 +8,6 @@ a test builds its own, with its own settings, store or clock.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +15,7 @@ from ..clock import Clock, system_clock
 from ..config.office import OfficeConfig
 from ..config.settings import Settings, office_for
 from ..config.settings import from_env as settings_from_env
+from ..lazy import LazyApp
 from ..reports.intake import Intake
 from ..store import open_store
 from ..store.base import ReportStore
@@ -66,34 +65,7 @@ def create_app(
     )
 
 
-class LazyApp:
-    """One ``PublicApp`` per process, built on first use and rebuilt after ``reset``.
-
-    Built lazily because Lambda (and Chalice's test client) set the environment per
-    invocation, not at import; held by the adapter that serves it (``functions/app.py``,
-    ``jubao.wsgi``), never by the core.
-    """
-
-    def __init__(self, build: Callable[[], PublicApp]) -> None:
-        self._build = build
-        self._app: PublicApp | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> PublicApp:
-        app = self._app
-        if app is None:
-            with self._lock:
-                if self._app is None:
-                    self._app = self._build()
-                app = self._app
-        return app
-
-    def reset(self) -> None:
-        """Close the built app (its store's connections) and build anew on next use."""
-        with self._lock:
-            app, self._app = self._app, None
-        if app is not None:
-            app.close()
+__all__ = ["LazyApp", "PublicApp", "create_app", "from_environment"]
 
 
 def from_environment() -> PublicApp:

@@ -33,6 +33,7 @@ from ..store.base import (
     ReportRecord,
     ReportStore,
 )
+from ..store.cases import CaseStore
 from .models import (
     DeadlineInfo,
     FeedbackItem,
@@ -371,6 +372,25 @@ class Intake:
             supplements=sum(1 for entry in entries if entry.kind == EntryKind.supplement),
         )
 
+    def grantee_keys(self, number: str) -> list[str]:
+        """The encryption keys of the officers a case is granted to now.
+
+        A supplement is sealed to them as well as to the unit's content key, so the
+        handler reads it without another grant; an officer whose grant was revoked is
+        not among them, and cannot open what arrives afterwards.
+        """
+        if not isinstance(self.store, CaseStore):
+            return []
+        case = self.store.get_case(number)
+        if case is None:
+            return []
+        keys = []
+        for officer_id in case.assignees:
+            officer = self.office.officer(officer_id)
+            if officer is not None and officer_id not in case.excluded:
+                keys.append(officer.encryption_key)
+        return keys
+
     def supplement(self, payload: Any, *, files: PostedFiles | None = None) -> StatusResponse:
         """Add information to a report; ``files`` (a form post's) are stored last."""
         data = parse(Supplement, payload, self.office)
@@ -386,7 +406,7 @@ class Intake:
             )
         sealed = crypto.seal(
             canonical({"text": data.text, "attachments": list(data.attachments)}),
-            [unit.content_key],
+            [unit.content_key, *self.grantee_keys(report.number)],
             f"{report.number}/supplement",
         )
         try:

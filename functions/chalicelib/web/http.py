@@ -29,6 +29,7 @@ class HttpRequest:
     headers: dict[str, str]  # lower-case names
     body: bytes
     client: str = "unknown"  # the source address; only ever hashed
+    query: str = ""  # the raw query string, without "?" (officers sign it)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
@@ -42,10 +43,16 @@ class HttpResponse:
 
 
 def new_request(
-    method: str, path: str, headers: dict[str, str], body: bytes | str | None, client: str
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | str | None,
+    client: str,
+    query: str = "",
 ) -> HttpRequest:
     raw = body.encode("utf-8") if isinstance(body, str) else (body or b"")
-    return HttpRequest(method, path, {k.lower(): v for k, v in headers.items()}, raw, client)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return HttpRequest(method, path, lowered, raw, client, query)
 
 
 # ---- answers ------------------------------------------------------------------------------

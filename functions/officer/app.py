@@ -1,0 +1,67 @@
+"""The officers' front door on Chalice: the routes of chalicelib/officer/routes.py, nothing else.
+
+A Chalice app of its own, so that it is its own Lambda function under its own IAM role:
+the public intake function never carries an officer route, and this one never carries
+the public ones. Every route adapts the Chalice request to ``chalicelib.web.http`` and
+calls the framework-free handler with the container's one ``OfficerApp``.
+
+Officers sign the query string (RFC 9421 ``@query``). API Gateway hands Chalice the
+parameters decoded, so the adapter rebuilds the canonical form the officers' client
+sends (``urlencode(sorted(...), quote_via=quote)``); a client that sent another form
+fails the signature check, which is the safe direction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode
+
+from chalice.app import Chalice, Response
+
+from chalicelib.lazy import LazyApp
+from chalicelib.officer.app import from_environment
+from chalicelib.officer.routes import ROUTES
+from chalicelib.web.guard import guarded
+from chalicelib.web.http import new_request
+from chalicelib.web.routing import Route
+
+app = Chalice(app_name="jubao-officer")
+app.log.setLevel(logging.INFO)
+logging.getLogger("jubao").setLevel(logging.INFO)
+
+ANY = ["*/*"]  # content types are checked by the handlers, with bilingual errors
+officers = LazyApp(from_environment)
+
+
+def canonical_query(params: Mapping[str, str] | None) -> str:
+    return urlencode(sorted((params or {}).items()), quote_via=quote)
+
+
+def _call(route: Route, params: Mapping[str, str]) -> Response:
+    request = app.current_request
+    assert request is not None
+    http_request = new_request(
+        request.method,
+        request.path,
+        dict(request.headers),
+        request.raw_body,
+        "unknown",  # officers are known by their signatures; no address is kept
+        canonical_query(request.query_params),
+    )
+    handler = route.handler
+    result = guarded(route.name, lambda r: handler(officers.get(), r, params))(http_request)
+    headers: dict[str, str | list[str]] = {**result.headers}
+    return Response(body=result.body, status_code=result.status, headers=headers)
+
+
+def _register(route: Route) -> None:
+    def view(**params: str) -> Response:
+        return _call(route, params)
+
+    view.__name__ = route.name
+    app.route(route.path, methods=[route.method], content_types=ANY, name=route.name)(view)
+
+
+for _route in ROUTES:
+    _register(_route)
