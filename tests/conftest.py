@@ -87,6 +87,7 @@ def start_server(
     env: dict[str, str] | None = None,
     log: Path | None = None,
     workers: int = 1,
+    dev_roster: bool = False,
 ) -> LiveServer:
     """Start `jubao serve` as a real process on a free loopback port and wait for it."""
     port = free_port()
@@ -108,13 +109,14 @@ def start_server(
             str(workers),
             "--site-dir",
             str(site_dir or ROOT / "build" / "site"),
+            *(["--dev-roster"] if dev_roster else []),
         ],
         cwd=ROOT,
         env=process_env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + (120 if dev_roster else 30)  # the roster: 133 key files
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text(errors='replace')}")
