@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
+import subprocess
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -27,7 +30,8 @@ from jubao.officer import casework, recovery
 from jubao.officer.client import OfficerApiError, OfficerClient
 from jubao.officer.keyfile import OfficerKeys, read_keyfile
 from jubao.officer.signing import sign_request
-from tests.conftest import LiveServer, start_server
+from tests.conftest import LiveServer, free_port, start_server, venv_tool
+from tests.store.moto_env import create_resources, environment
 
 pytestmark = pytest.mark.xdist_group("officer-e2e")
 
@@ -38,14 +42,56 @@ MARKER = "举报内容标记-7f3a9c"  # must never appear in anything stored
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    base = tmp_path_factory.mktemp("officers")
-    live = start_server(
-        base / "data",
-        env={"JUBAO_SUBMIT_RATE_PER_MINUTE": "100000", "JUBAO_STATUS_RATE_PER_MINUTE": "100000"},
-        log=base / "server.log",
-        dev_roster=True,
+def moto_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto's server in a process of its own: other tests in this worker wipe the moto
+    state of theirs between tests, and these tests share one server across the module."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    process = subprocess.Popen(
+        [venv_tool("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _aws_env(url: str) -> dict[str, str]:
+    """Resources on the moto process, and the server's environment for them."""
+    env = environment(url)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        key_arn = create_resources("jubao-officers", "jubao-officers")
+    return {
+        **env,
+        "JUBAO_STORE": "aws",
+        "JUBAO_TABLE": "jubao-officers",
+        "JUBAO_BUCKET": "jubao-officers",
+        "JUBAO_KMS_KEY_ID": key_arn,
+    }
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("aws", marks=pytest.mark.aws)])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The real server with the development roster, on SQLite and on the AWS store."""
+    base = tmp_path_factory.mktemp(f"officers-{request.param}")
+    env = {"JUBAO_SUBMIT_RATE_PER_MINUTE": "100000", "JUBAO_STATUS_RATE_PER_MINUTE": "100000"}
+    if request.param == "aws":
+        env |= _aws_env(request.getfixturevalue("moto_process"))
+    live = start_server(base / "data", env=env, log=base / "server.log", dev_roster=True)
+    live.store = request.param  # type: ignore[attr-defined]
     yield live
     live.stop()
 
@@ -397,17 +443,49 @@ def test_k_of_n_recovery_restores_the_unit_key_and_fewer_shares_do_not(server, o
     assert casework.open_case_content(view, fresh)["description"].endswith(MARKER)
 
 
-def test_a_copy_of_the_whole_store_reveals_nothing(server, officers):
+def test_a_copy_of_the_whole_store_reveals_nothing(server, officers, request):
     submit(server, reporter={"name": "李四标记", "phone": "13900000000"})
-    data = server.data_dir
-    stored = b"".join(
-        p.read_bytes()
-        for p in data.rglob("*")
-        if p.is_file() and "keys" not in p.relative_to(data).parts
-    )
+    if server.store == "aws":
+        stored = _aws_dump(request.getfixturevalue("moto_process"))
+    else:
+        data = server.data_dir
+        stored = b"".join(
+            p.read_bytes()
+            for p in data.rglob("*")
+            if p.is_file() and "keys" not in p.relative_to(data).parts
+        )
     assert stored, "the store is empty"
     for secret in (MARKER, "李四标记", "13900000000", "补充一"):
         assert secret.encode() not in stored
+
+
+def _aws_dump(url: str) -> bytes:
+    """Every item of the table and every object version of the bucket, as bytes."""
+    import boto3
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environment(url).items():
+            patch.setenv(name, value)
+        ddb = boto3.client("dynamodb")
+        items = []
+        for page in ddb.get_paginator("scan").paginate(TableName="jubao-officers"):
+            items += page["Items"]
+        s3 = boto3.client("s3")
+        # clear text as it is stored: strings unescaped, binary values as their bytes
+        blobs = [
+            json.dumps(
+                items, ensure_ascii=False, default=lambda b: b.decode("utf-8", "replace")
+            ).encode()
+        ]
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket="jubao-officers"):
+            for version in page.get("Versions", []):
+                blobs.append(
+                    s3.get_object(
+                        Bucket="jubao-officers", Key=version["Key"], VersionId=version["VersionId"]
+                    )["Body"].read()
+                )
+    assert len(items) > 10
+    return b"".join(blobs)
 
 
 # ---- the audit log, verified and witnessed ----------------------------------------------
