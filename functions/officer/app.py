@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from chalice.app import Chalice, Response
+from chalice.app import Chalice, CloudWatchEvent, Rate, Response
 
 from chalicelib.lazy import LazyApp
+from chalicelib.officer import housekeeping
 from chalicelib.officer.app import from_environment
 from chalicelib.officer.routes import ROUTES
 from chalicelib.web.guard import guarded
@@ -65,3 +67,9 @@ def _register(route: Route) -> None:
 
 for _route in ROUTES:
     _register(_route)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="officer_housekeeping")
+def officer_housekeeping(event: CloudWatchEvent) -> None:
+    """Checkpoints at least daily (for the witnesses above), and expired nonces removed."""
+    housekeeping.run(officers.get(), datetime.now(UTC))

@@ -112,7 +112,11 @@ def _run(args: argparse.Namespace) -> int:
     )
 
     def purge(now: datetime) -> int:
-        return public.get().intake.store.purge_uploads(now)
+        from chalicelib.officer import housekeeping
+
+        removed = public.get().intake.store.purge_uploads(now)
+        housekeeping.run(officer.get(), now)  # checkpoints at least daily, old nonces
+        return removed
 
     limits = ServerLimits(
         threads=args.threads,

@@ -1,0 +1,171 @@
+"""The officers' access rules (chalicelib/officer/access.py) and the timer's checkpoints."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from chalicelib import crypto
+from chalicelib.audit.entries import AuditAction
+from chalicelib.cases.status import ReportStatus
+from chalicelib.config.office import OfficeConfig, Role, load_office
+from chalicelib.config.settings import Settings
+from chalicelib.officer import access, housekeeping
+from chalicelib.officer.access import Access
+from chalicelib.officer.app import create_app
+from chalicelib.reports.models import ReportKind
+from chalicelib.store.cases import CaseRecord
+from chalicelib.store.sqlite import SqliteStore
+
+COUNTY, OTHER, CITY, PROVINCE = "340104", "340102", "340100", "340000"
+
+
+def _officer(officer_id: str, unit: str, *roles: Role) -> dict[str, object]:
+    _, signing = crypto.generate_signing_keypair()
+    _, encryption = crypto.generate_keypair()
+    return {
+        "id": officer_id,
+        "unit": unit,
+        "roles": [str(r) for r in roles],
+        "signing_key": signing,
+        "encryption_key": encryption,
+    }
+
+
+@pytest.fixture(scope="module")
+def office() -> OfficeConfig:
+    return load_office().with_overlay(
+        {
+            "officers": [
+                _officer("c-intake", COUNTY, Role.intake),
+                _officer("c-handler", COUNTY, Role.handler),
+                _officer("c-handler2", COUNTY, Role.handler),
+                _officer("c-custodian", COUNTY, Role.custodian),
+                _officer("o-intake", OTHER, Role.intake),
+                _officer("city-supervisor", CITY, Role.supervisor),
+                _officer("city-handler", CITY, Role.handler),
+                _officer("prov-supervisor", PROVINCE, Role.supervisor),
+            ]
+        }
+    )
+
+
+def case(**changes: object) -> CaseRecord:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    base = CaseRecord(
+        number="12345678",
+        unit=COUNTY,
+        kind=ReportKind.hazard,
+        region=COUNTY,
+        industry="fire",
+        state=ReportStatus.received,
+        version=1,
+        received_at=now,
+        updated_at=now,
+        next_deadline=date(2026, 12, 8),
+    )
+    return CaseRecord(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+
+
+def who(office: OfficeConfig, officer_id: str):
+    found = office.officer(officer_id)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(
+    ("officer_id", "changes", "expected"),
+    [
+        ("c-intake", {}, Access.unit_key),
+        ("c-handler", {}, None),
+        ("c-handler", {"assignees": ("c-handler",)}, Access.grant),
+        ("c-handler2", {"assignees": ("c-handler",)}, None),
+        ("c-custodian", {}, None),
+        ("o-intake", {}, None),
+        ("o-intake", {"assignees": ("o-intake",)}, Access.grant),  # a grant is a grant
+        ("city-supervisor", {}, Access.metadata),
+        ("prov-supervisor", {}, Access.metadata),
+        ("city-handler", {}, None),
+        ("c-intake", {"excluded": ("c-intake",)}, None),
+        ("c-handler", {"assignees": ("c-handler",), "excluded": ("c-handler",)}, None),
+    ],
+)
+def test_case_access(office, officer_id, changes, expected):
+    assert access.case_access(office, who(office, officer_id), case(**changes)) == expected
+
+
+def test_identity_grant_and_log_rules(office):
+    record = case(assignees=("c-handler",))
+    assert access.may_read_identity(who(office, "c-custodian"), record)
+    for other in ("c-intake", "c-handler", "o-intake", "city-supervisor"):
+        assert not access.may_read_identity(who(office, other), record)
+    assert not access.may_read_identity(who(office, "c-custodian"), case(excluded=("c-custodian",)))
+    assert access.may_grant(who(office, "c-intake"), record)
+    assert not access.may_grant(who(office, "c-handler"), record)
+    assert not access.may_grant(who(office, "o-intake"), record)
+    assert access.valid_grantee(who(office, "c-handler2"), record)
+    assert not access.valid_grantee(who(office, "c-custodian"), record)
+    assert not access.valid_grantee(who(office, "city-handler"), record)
+    assert not access.valid_grantee(None, record)
+    assert access.may_read_log(office, who(office, "c-handler"), COUNTY)
+    assert access.may_read_log(office, who(office, "prov-supervisor"), COUNTY)
+    assert not access.may_read_log(office, who(office, "o-intake"), COUNTY)
+    assert access.may_cosign(office, who(office, "city-supervisor"), COUNTY)
+    assert not access.may_cosign(office, who(office, "prov-supervisor"), COUNTY)  # not directly
+    assert access.may_cosign(office, who(office, "prov-supervisor"), CITY)
+    assert not access.may_cosign(office, who(office, "city-handler"), COUNTY)
+    assert not access.may_cosign(office, who(office, "city-supervisor"), PROVINCE)
+    assert access.visible_units(office, who(office, "c-handler")) == [COUNTY]
+    assert set(access.visible_units(office, who(office, "city-supervisor"))) == {
+        CITY,
+        *(u.code for u in office.units_below(CITY)),
+    }
+    assert access.may_list(office, who(office, "city-supervisor"), COUNTY)
+    assert not access.may_list(office, who(office, "city-supervisor"), "340200")
+
+
+def test_checkpoints_are_signed_at_least_daily_and_only_when_the_log_grew(office, tmp_path: Path):
+    seed, _ = crypto.generate_signing_keypair()
+    now = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    settings = Settings(data_dir=tmp_path, log_key=seed)
+    app = create_app(settings, office=office, store=store, clock=lambda: now[0])
+    try:
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 0  # empty logs
+        app.trail.refusal(
+            log=COUNTY, actor=None, action=AuditAction.refusal, case=None, code="signature_missing"
+        )
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 1
+        first = store.latest_checkpoint(COUNTY)
+        assert first is not None and first.size == 1
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 0  # nothing new
+        app.trail.refusal(
+            log=COUNTY, actor=None, action=AuditAction.refusal, case=None, code="signature_missing"
+        )
+        now[0] += timedelta(hours=23)
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 0  # grew, but not a day yet
+        now[0] += timedelta(hours=2)
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 1
+        latest = store.latest_checkpoint(COUNTY)
+        assert latest is not None and latest.size == 2
+        assert [c.size for c in store.list_checkpoints(COUNTY)] == [1, 2]
+        assert housekeeping.run(app, now[0]) == {"checkpoints": 0, "nonces_purged": 0}
+    finally:
+        store.close()
+
+
+def test_a_log_key_that_is_not_the_offices_is_refused(office, tmp_path: Path):
+    from chalicelib.config.office import AuditConfig
+    from chalicelib.config.settings import SettingsError
+
+    seed, _ = crypto.generate_signing_keypair()
+    _, someone_else = crypto.generate_signing_keypair()
+    wrong = office.model_copy(update={"audit": AuditConfig(server_key=someone_else)})
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    try:
+        with pytest.raises(SettingsError):
+            create_app(Settings(data_dir=tmp_path, log_key=seed), office=wrong, store=store)
+    finally:
+        store.close()
