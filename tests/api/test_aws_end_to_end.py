@@ -110,10 +110,11 @@ def test_report_upload_and_status_through_http_on_the_aws_store(
     finally:
         server.stop()
 
-    # the office opens the file with its private key: the stripped photo, nothing else
+    # the handling office (Hefei, the region's own unit) opens the file with its private key:
+    # the stripped photo, nothing else
     s3 = boto3.client("s3", region_name=REGION)
     sealed = s3.get_object(Bucket=aws_settings.bucket, Key=f"sealed/{ticket['attachment_id']}")
-    office_key = (data / "keys" / "340000-content.private").read_text().strip()
+    office_key = (data / "keys" / f"{REPORT['region']}-content.private").read_text().strip()
     opened = crypto.open_envelope(
         crypto.Envelope.from_bytes(sealed["Body"].read()),
         office_key,

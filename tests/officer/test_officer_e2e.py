@@ -441,6 +441,22 @@ def test_k_of_n_recovery_restores_the_unit_key_and_fewer_shares_do_not(server, o
     fresh = OfficerKeys.new(f"{UNIT}-intake").with_unit_key(UNIT, "content", restored)
     view = officers.client(f"{UNIT}-intake").get(f"/cases/{number}")
     assert casework.open_case_content(view, fresh)["description"].endswith(MARKER)
+    # the recovery is put on the unit's record, by the officer who did it
+    event = {"action": "recover", "unit": UNIT, "role": "content"}
+    recorded = officers.client(f"{UNIT}-intake").post("/keys/events", event)
+    entries = officers.client(f"{UNIT}-intake").get(f"/audit/{UNIT}")["entries"]
+    entry = entries[recorded["index"]]
+    assert (entry["action"], entry["actor"], entry["proof"]["kind"]) == (
+        "recover",
+        f"{UNIT}-intake",
+        "request",
+    )
+    assert entry["detail"] == {"event": "recover", "role": "content"}
+    refused(
+        lambda: officers.client(f"{OTHER_COUNTY}-intake").post("/keys/events", event),
+        403,
+        "audit_forbidden",
+    )
 
 
 def test_a_copy_of_the_whole_store_reveals_nothing(server, officers, request):

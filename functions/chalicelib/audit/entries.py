@@ -54,6 +54,7 @@ class AuditAction(StrEnum):
     checkpoint = "checkpoint"
     enrol = "enrol"
     recover = "recover"
+    rotate = "rotate"
 
 
 class _Frozen(BaseModel):

@@ -44,6 +44,7 @@ from .models import (
     CosignBody,
     ExcludeBody,
     GrantBody,
+    KeyEventBody,
     RevokeBody,
     TransferBody,
     WrapIn,
@@ -604,3 +605,34 @@ def audit_cosign(app: OfficerApp, request: HttpRequest, params: Mapping[str, str
         _audited(app, caller, unit, AuditAction.cosign, None, {"size": str(record.size)})
     )
     return json_response(200, {"log": unit, "size": record.size, "note": record.note})
+
+
+# ---- key events ---------------------------------------------------------------------------
+
+_KEY_ACTIONS = {
+    "enrol": AuditAction.enrol,
+    "recover": AuditAction.recover,
+    "rotate": AuditAction.rotate,
+}
+
+
+def key_event(app: OfficerApp, request: HttpRequest, _params: Mapping[str, str]) -> HttpResponse:
+    """Record an enrolment, a recovery or a rotation of a unit key in the unit's log.
+
+    The act itself happens on officers' machines (no key reaches the server); recording it
+    is what lets a leak be traced to who held which key when. Only an officer of the unit,
+    or a supervisor above it, may put such an event in its log.
+    """
+    caller = authenticate(app, request)
+    body = _body(request, KeyEventBody)
+    action = _KEY_ACTIONS[body.action]
+    unit = _unit(app, caller, body.unit, action)
+    if not access.may_read_log(app.office, caller.officer, unit):
+        refuse(app, caller.officer, caller.officer.unit, action, None, "audit_forbidden")
+    detail: dict[str, str] = {"event": body.action, "role": body.role}
+    if body.subject:
+        detail["subject"] = body.subject
+    if body.key_id:
+        detail["key_id"] = body.key_id
+    record = app.cases.append_audit(_audited(app, caller, unit, action, None, detail))
+    return json_response(201, {"log": unit, "index": record.index})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,6 +44,17 @@ class TransferBody(_Body):
 class ExcludeBody(_Body):
     officer: str = Field(pattern=OFFICER_ID)
     expected_version: int = Field(ge=1)
+
+
+class KeyEventBody(_Body):
+    """A key event done on an officer's machine, put on the record (enrolment, recovery,
+    rotation): the server never sees the keys, only that it happened and who did it."""
+
+    action: Literal["enrol", "recover", "rotate"]
+    unit: str = Field(pattern=r"^[0-9]{6}$")
+    role: Literal["content", "custodian"]
+    subject: str | None = Field(default=None, pattern=OFFICER_ID)  # the officer enrolled
+    key_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{16}$")  # the new public key
 
 
 class CosignBody(_Body):

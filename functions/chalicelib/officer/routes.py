@@ -12,7 +12,14 @@ from ..reports.models import ErrorResponse
 from ..web.routing import Match, Route, RouteDoc
 from ..web.routing import match as match_route
 from . import handlers
-from .models import CosignBody, ExcludeBody, GrantBody, RevokeBody, TransferBody
+from .models import (
+    CosignBody,
+    ExcludeBody,
+    GrantBody,
+    KeyEventBody,
+    RevokeBody,
+    TransferBody,
+)
 
 _REFUSALS = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorResponse)
 
@@ -110,6 +117,13 @@ ROUTES: tuple[Route, ...] = (
         AUDIT + "/inclusion",
         handlers.audit_inclusion,
         _doc("包含证明 / Inclusion proof"),
+    ),
+    Route(
+        "officer_key_event",
+        "POST",
+        "/api/officer/keys/events",
+        handlers.key_event,
+        _doc("记录密钥事件（录入、恢复、轮换） / Record a key event", KeyEventBody),
     ),
     Route(
         "officer_audit_cosign",
