@@ -15,7 +15,6 @@ file renamed to another officer does not open.
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import json
 import os
@@ -198,13 +197,21 @@ def _context(officer: str) -> str:
     return f"keyfile/{officer}"
 
 
-def _derive(passphrase: bytes, kdf: KdfParams) -> bytes:
+def check_limits(opslimit: int, memlimit: int) -> None:
+    """Refuse Argon2id costs below INTERACTIVE or above SENSITIVE.
+
+    Below: too cheap to guess against. Above: no file we write has them, and they are a
+    way to make a tool exhaust the machine's memory.
+    """
     if not (
-        Limits.INTERACTIVE.opslimit <= kdf.opslimit <= Limits.SENSITIVE.opslimit
-        and Limits.INTERACTIVE.memlimit <= kdf.memlimit <= Limits.SENSITIVE.memlimit
+        Limits.INTERACTIVE.opslimit <= opslimit <= Limits.SENSITIVE.opslimit
+        and Limits.INTERACTIVE.memlimit <= memlimit <= Limits.SENSITIVE.memlimit
     ):
-        # below: too cheap to guess; above: not made by us, and a way to exhaust memory
         raise KeyFileError("key file's Argon2id limits are outside the allowed range")
+
+
+def _derive(passphrase: bytes, kdf: KdfParams) -> bytes:
+    check_limits(kdf.opslimit, kdf.memlimit)
     try:
         salt = crypto.b64d(kdf.salt)
     except crypto.CryptoError:
@@ -250,7 +257,7 @@ def seal_keys(
     )
     # the development mark appears only where it is true: a real file has no such key
     clear = header.model_dump(exclude={"development"} if not development else set())
-    return (json.dumps(clear, indent=2) + "\n").encode("ascii")
+    return (json.dumps(clear, indent=2) + "\n").encode()
 
 
 def open_keys(raw: bytes, passphrase: bytes) -> OfficerKeys:
@@ -339,7 +346,7 @@ def read_passphrase(file: Path | None, env: Mapping[str, str] = os.environ) -> b
     """
     source = file if file is not None else env.get(PASSPHRASE_FILE_ENV)
     if not source:
-        return getpass.getpass("Key file passphrase: ").encode("utf-8")
+        return getpass.getpass("Key file passphrase: ").encode()
     try:
         text = Path(source).read_bytes()
     except OSError:
@@ -353,6 +360,7 @@ def read_passphrase(file: Path | None, env: Mapping[str, str] = os.environ) -> b
 def _read(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
+            # one byte past the cap, so an oversized file is refused without reading it all
             return handle.read(_MAX_FILE_BYTES + 1)
     except OSError:
         raise KeyFileError("cannot read the key file") from None
@@ -370,8 +378,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         tmp.replace(path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        tmp.unlink()
         raise
     _sync_folder(folder)
 
@@ -398,6 +405,7 @@ __all__ = [
     "UnitKeys",
     "UnitRole",
     "change_passphrase",
+    "check_limits",
     "inspect_keyfile",
     "open_keys",
     "parse_header",

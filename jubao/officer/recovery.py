@@ -51,11 +51,13 @@ def split_key(private_b64: str, threshold: int, holders: Sequence[str]) -> dict[
         raise RecoveryError("the threshold must be between 1 and the number of holders")
     secret = _key_bytes(private_b64)
     groups = [(1, 1)] * len(names) if threshold == 1 else [(threshold, len(names))]
+    # the library's defaults: an empty passphrase, an extendable backup (more shares of
+    # the same split can be made later from the key, and combine with these)
     mnemonics = shamir_mnemonic.generate_mnemonics(
-        group_threshold=1, groups=groups, master_secret=secret, passphrase=b"", extendable=True
+        group_threshold=1, groups=groups, master_secret=secret
     )
     words = [mnemonic for group in mnemonics for mnemonic in group]
-    return dict(zip(names, words, strict=True))
+    return {name: words[index] for index, name in enumerate(names)}
 
 
 def recover_key(mnemonics: Sequence[str]) -> str:

@@ -44,6 +44,7 @@ def test_actions_are_the_listed_ones():
         "checkpoint",
         "enrol",
         "recover",
+        "rotate",
     ]
 
 

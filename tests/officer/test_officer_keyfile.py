@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import stat
 import sys
 
@@ -22,8 +23,16 @@ from chalicelib import crypto
 from jubao.officer import keyfile
 from jubao.officer.keyfile import KeyFileError, Limits, OfficerKeys
 
+
+def exactly(message: str) -> str:
+    """The whole message, as pytest's ``match`` pattern: a changed word is a failure."""
+    return f"^{re.escape(message)}$"
+
+
 PASS = b"correct horse battery staple"
 WRONG = "wrong passphrase or damaged key file"
+HEADER = "key file's header is not valid"
+LIMITS = "key file's Argon2id limits are outside the allowed range"
 DEV = {"development": True, "limits": Limits.INTERACTIVE}
 
 
@@ -76,6 +85,16 @@ def test_round_trip_through_a_file(tmp_path):
         assert base64.b64decode(secret).hex() not in text
 
 
+def test_the_file_is_indented_json_for_people_to_read():
+    assert (json.dumps(json.loads(SEALED), indent=2) + "\n").encode() == SEALED
+
+
+def test_a_file_of_exactly_the_size_limit_is_read():
+    padded = SEALED.rstrip(b"\n") + b" " * ((1 << 20) - len(SEALED.rstrip(b"\n")))
+    assert len(padded) == 1 << 20
+    assert keyfile.open_keys(padded, PASS) == KEYS
+
+
 def test_two_files_of_the_same_keys_differ():
     again = keyfile.seal_keys(KEYS, PASS, **DEV)
     assert json.loads(again)["kdf"]["salt"] != json.loads(SEALED)["kdf"]["salt"]
@@ -95,25 +114,25 @@ def test_any_flipped_byte_of_sealed_fails(data):
     sealed = bytearray(base64.b64decode(json.loads(SEALED)["sealed"]))
     index = data.draw(st.integers(0, len(sealed) - 1))
     sealed[index] ^= data.draw(st.integers(1, 255))
-    with pytest.raises(KeyFileError, match=WRONG):
+    with pytest.raises(KeyFileError, match=exactly(WRONG)):
         keyfile.open_keys(edited(SEALED, sealed=crypto.b64e(bytes(sealed))), PASS)
 
 
 def test_truncated_or_salted_file_fails():
     sealed = base64.b64decode(json.loads(SEALED)["sealed"])
-    with pytest.raises(KeyFileError, match=WRONG):
+    with pytest.raises(KeyFileError, match=exactly(WRONG)):
         keyfile.open_keys(edited(SEALED, sealed=crypto.b64e(sealed[:-1])), PASS)
-    with pytest.raises(KeyFileError, match=WRONG):
+    with pytest.raises(KeyFileError, match=exactly(WRONG)):
         keyfile.open_keys(edited(SEALED, sealed="not base64!"), PASS)
     other_salt = crypto.b64e(crypto.random_bytes(16))
     kdf = {**json.loads(SEALED)["kdf"], "salt": other_salt}
-    with pytest.raises(KeyFileError, match=WRONG):
+    with pytest.raises(KeyFileError, match=exactly(WRONG)):
         keyfile.open_keys(edited(SEALED, kdf=kdf), PASS)
 
 
 def test_a_renamed_file_does_not_open():
     """The officer id is the AEAD's context: a file relabelled to another officer fails."""
-    with pytest.raises(KeyFileError, match=WRONG):
+    with pytest.raises(KeyFileError, match=exactly(WRONG)):
         keyfile.open_keys(edited(SEALED, officer="340104-custodian"), PASS)
 
 
@@ -124,7 +143,7 @@ def test_keys_of_another_officer_inside_are_refused():
     sealed = crypto.secret_seal(key, other.model_dump_json().encode(), f"keyfile/{KEYS.officer}")
     kdf = {**json.loads(SEALED)["kdf"], "salt": crypto.b64e(salt)}
     raw = edited(SEALED, kdf=kdf, sealed=crypto.b64e(sealed))
-    with pytest.raises(KeyFileError, match="officer does not match"):
+    with pytest.raises(KeyFileError, match=exactly("key file's officer does not match its keys")):
         keyfile.open_keys(raw, PASS)
 
 
@@ -136,7 +155,7 @@ def test_invalid_keys_inside_are_refused_without_quoting_them():
     plain = json.dumps(content).encode()
     sealed = crypto.secret_seal(key, plain, f"keyfile/{KEYS.officer}")
     kdf = {**json.loads(SEALED)["kdf"], "salt": crypto.b64e(salt)}
-    with pytest.raises(KeyFileError, match="keys are not valid") as caught:
+    with pytest.raises(KeyFileError, match=exactly("key file's keys are not valid")) as caught:
         keyfile.open_keys(edited(SEALED, kdf=kdf, sealed=crypto.b64e(sealed)), PASS)
     assert KEYS.encryption_key not in str(caught.value)
     assert caught.value.__cause__ is None
@@ -152,8 +171,23 @@ def test_invalid_keys_inside_are_refused_without_quoting_them():
 )
 def test_limits_below_interactive_are_refused(opslimit, memlimit):
     raw = low_limit_file(opslimit, memlimit)
-    with pytest.raises(KeyFileError, match="outside the allowed range"):
+    with pytest.raises(KeyFileError, match=exactly(LIMITS)):
         keyfile.open_keys(raw, PASS)
+
+
+def test_the_limits_allowed_are_interactive_to_sensitive_inclusive():
+    low = (argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE)
+    high = (argon2id.OPSLIMIT_SENSITIVE, argon2id.MEMLIMIT_SENSITIVE)
+    for opslimit, memlimit in (low, high, (low[0], high[1]), (high[0], low[1])):
+        keyfile.check_limits(opslimit, memlimit)
+    for opslimit, memlimit in (
+        (low[0] - 1, low[1]),
+        (low[0], low[1] - 1),
+        (high[0] + 1, high[1]),
+        (high[0], high[1] + 1),
+    ):
+        with pytest.raises(KeyFileError, match=exactly(LIMITS)):
+            keyfile.check_limits(opslimit, memlimit)
 
 
 def test_the_interactive_floor_itself_opens():
@@ -169,19 +203,22 @@ def test_the_interactive_floor_itself_opens():
 )
 def test_limits_above_sensitive_are_refused_before_any_work(opslimit, memlimit):
     kdf = {**json.loads(SEALED)["kdf"], "opslimit": opslimit, "memlimit": memlimit}
-    with pytest.raises(KeyFileError, match="outside the allowed range"):
+    with pytest.raises(KeyFileError, match=exactly(LIMITS)):
         keyfile.open_keys(edited(SEALED, kdf=kdf), PASS)
 
 
 @pytest.mark.parametrize("salt", ["", "c2hvcnQ=", "not base64!"])
 def test_a_bad_salt_is_refused(salt):
     kdf = {**json.loads(SEALED)["kdf"], "salt": salt}
-    with pytest.raises(KeyFileError, match="salt is not valid"):
+    with pytest.raises(KeyFileError, match=exactly("key file's salt is not valid")):
         keyfile.open_keys(edited(SEALED, kdf=kdf), PASS)
 
 
 def test_interactive_limits_need_the_development_mark():
-    with pytest.raises(KeyFileError, match="development key files only"):
+    with pytest.raises(
+        KeyFileError,
+        match=exactly("interactive Argon2id limits are for development key files only"),
+    ):
         keyfile.seal_keys(KEYS, PASS, limits=Limits.INTERACTIVE)
 
 
@@ -203,7 +240,7 @@ def test_a_real_file_gets_moderate_limits_and_no_development_mark(tmp_path):
 
 
 def test_an_empty_passphrase_is_refused():
-    with pytest.raises(KeyFileError, match="passphrase is empty"):
+    with pytest.raises(KeyFileError, match=exactly("the passphrase is empty")):
         keyfile.seal_keys(KEYS, b"", **DEV)
 
 
@@ -223,7 +260,7 @@ def test_an_existing_file_is_replaced_only_when_asked(tmp_path):
     path = tmp_path / "officer.key"
     keyfile.write_keyfile(path, KEYS, PASS, **DEV)
     other = officer_keys()
-    with pytest.raises(KeyFileError, match="already exists"):
+    with pytest.raises(KeyFileError, match=exactly("a key file already exists there")):
         keyfile.write_keyfile(path, other, PASS, **DEV)
     assert keyfile.read_keyfile(path, PASS) == KEYS
     keyfile.write_keyfile(path, other, PASS, replace=True, **DEV)
@@ -235,7 +272,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     keyfile.write_keyfile(path, KEYS, PASS, **DEV)
     before = path.read_bytes()
 
+    seen = []
+
     def broken(fd: int) -> None:
+        seen.extend(p.name for p in tmp_path.iterdir())
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "fsync", broken)
@@ -243,13 +283,17 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
         keyfile.write_keyfile(path, officer_keys(), PASS, replace=True, **DEV)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["officer.key"]
+    # the temporary file was beside the key file (same file system: the rename is atomic)
+    (temporary,) = set(seen) - {"officer.key"}
+    assert temporary.startswith(".officer.key.")
+    assert temporary.endswith(".tmp")
 
 
 def test_change_passphrase_keeps_keys_limits_and_mark(tmp_path):
     path = tmp_path / "officer.key"
     keyfile.write_keyfile(path, KEYS, PASS, **DEV)
     keyfile.change_passphrase(path, PASS, b"a new passphrase")
-    with pytest.raises(KeyFileError, match=WRONG):
+    with pytest.raises(KeyFileError, match=exactly(WRONG)):
         keyfile.read_keyfile(path, PASS)
     assert keyfile.read_keyfile(path, b"a new passphrase") == KEYS
     header = keyfile.inspect_keyfile(path)
@@ -261,7 +305,7 @@ def test_change_passphrase_needs_the_old_one(tmp_path):
     path = tmp_path / "officer.key"
     keyfile.write_keyfile(path, KEYS, PASS, **DEV)
     before = path.read_bytes()
-    with pytest.raises(KeyFileError, match=WRONG):
+    with pytest.raises(KeyFileError, match=exactly(WRONG)):
         keyfile.change_passphrase(path, b"guess", b"mine now")
     assert path.read_bytes() == before
 
@@ -282,24 +326,24 @@ def test_limits_of_a_file_by_name():
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"\xff\xfe", "not JSON"),
+        (b"\xff\xfe", "not a jubao officer key file (not JSON)"),
         (b"[]", "not a jubao officer key file"),
         (b'{"format": "something-else"}', "not a jubao officer key file"),
         (edited(SEALED, version=2), "unsupported key file version"),
-        (edited(SEALED, extra="x"), "header is not valid"),
-        (edited(SEALED, aead="aes-256-gcm"), "header is not valid"),
-        (edited(SEALED, officer="../etc"), "header is not valid"),
-        (edited(SEALED, kdf={"alg": "scrypt", "opslimit": 2, "memlimit": 2, "salt": ""}), "header"),
-        (b" " * (1 << 20) + SEALED, "too large"),
+        (edited(SEALED, extra="x"), HEADER),
+        (edited(SEALED, aead="aes-256-gcm"), HEADER),
+        (edited(SEALED, officer="../etc"), HEADER),
+        (edited(SEALED, kdf={"alg": "scrypt", "opslimit": 2, "memlimit": 2, "salt": ""}), HEADER),
+        (b" " * (1 << 20) + SEALED, "not a jubao officer key file (too large)"),
     ],
 )
 def test_what_is_not_a_key_file(raw, message):
-    with pytest.raises(KeyFileError, match=message):
+    with pytest.raises(KeyFileError, match=exactly(message)):
         keyfile.open_keys(raw, PASS)
 
 
 def test_a_missing_file_is_a_key_file_error(tmp_path):
-    with pytest.raises(KeyFileError, match="cannot read the key file"):
+    with pytest.raises(KeyFileError, match=exactly("cannot read the key file")):
         keyfile.read_keyfile(tmp_path / "absent.key", PASS)
 
 
@@ -417,7 +461,12 @@ def test_rotated_keys_survive_the_file(tmp_path):
     ],
 )
 def test_with_unit_key_refuses_bad_units_roles_and_keys(unit, role, private):
-    with pytest.raises(KeyFileError) as caught:
+    message = (
+        "a unit key's role is content or custodian"
+        if role == "owner"
+        else "not a unit code, or not a 32-byte base64 key"
+    )
+    with pytest.raises(KeyFileError, match=exactly(message)) as caught:
         KEYS.with_unit_key(unit, role, private or unit_key())
     assert caught.value.__cause__ is None
     if private:
@@ -474,18 +523,17 @@ def test_passphrase_prompt_without_a_file(monkeypatch):
     assert keyfile.read_passphrase(None, env={"JUBAO_PASSPHRASE_FILE": ""}) == (
         "typed ünïcode".encode()
     )
-    assert len(prompts) == 2
-    assert "passphrase" in prompts[0].lower()
+    assert prompts == ["Key file passphrase: "] * 2
 
 
 def test_passphrase_file_problems(tmp_path):
     empty = tmp_path / "empty"
     empty.write_bytes(b"\n")
-    with pytest.raises(KeyFileError, match="passphrase file is empty"):
+    with pytest.raises(KeyFileError, match=exactly("the passphrase file is empty")):
         keyfile.read_passphrase(empty, env={})
-    with pytest.raises(KeyFileError, match="cannot read the passphrase file"):
+    with pytest.raises(KeyFileError, match=exactly("cannot read the passphrase file")):
         keyfile.read_passphrase(tmp_path / "absent", env={})
-    with pytest.raises(KeyFileError, match="cannot read the passphrase file"):
+    with pytest.raises(KeyFileError, match=exactly("cannot read the passphrase file")):
         keyfile.read_passphrase(None, env={"JUBAO_PASSPHRASE_FILE": str(tmp_path / "absent")})
 
 
