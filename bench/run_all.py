@@ -13,6 +13,7 @@ ORDER = [
     "bench_store.py",
     "bench_cases.py",
     "bench_signatures.py",
+    "bench_keyfile.py",
     "bench_posters.py",
     "bench_site.py",
 ]

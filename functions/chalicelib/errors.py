@@ -175,6 +175,16 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "该人员因回避不得办理此案件。",
         "This officer is excluded from the case (conflict of interest).",
     ),
+    "escalation_forbidden": (
+        403,
+        "只有能打开该案件内容的人员（签收人员或承办人）可以将其上报上级单位。",
+        "Only an officer who can open this case (intake or a grantee) may escalate it.",
+    ),
+    "escalation_target_invalid": (
+        422,
+        "上报对象必须是上级单位在职的监督人员。",
+        "A case is escalated to an active supervisor of a unit above only.",
+    ),
     "grantee_invalid": (
         422,
         "接收人员不存在、已停用，或不是本单位的办理人员。",

@@ -171,6 +171,9 @@ def register(sub: Any) -> None:
     asg = _sub(cmds, "assign", "sign for a case and grant it / 签收并交办", _assign)
     asg.add_argument("number")
     asg.add_argument("--to", required=True, help="the handler's officer id")
+    esc = _sub(cmds, "escalate", "re-wrap a case for a unit above / 上报上级", _escalate)
+    esc.add_argument("number")
+    esc.add_argument("--to", required=True, help="a supervisor of a unit above")
     rev = _sub(cmds, "revoke", "withdraw a grant / 撤回授权", _revoke)
     rev.add_argument("number")
     rev.add_argument("--from", dest="officer", required=True, help="the officer's id")
@@ -615,6 +618,17 @@ def _assign(ctx: Context) -> int:
         answer,
         f"已签收案件 {a.number} 并交 {a.to} 办理。",
         f"Case {a.number} signed for and granted to {a.to}.",
+    )
+
+
+def _escalate(ctx: Context) -> int:
+    a = ctx.args
+    answer = actions.escalate(ctx.client(), ctx.office(), ctx.keys(), a.number, a.to)
+    return _changed(
+        ctx,
+        answer,
+        f"案件 {a.number} 已上报 {a.to}（可查看内容，已记入审计日志）。",
+        f"Case {a.number} escalated to {a.to} (who can now open it; audited).",
     )
 
 

@@ -193,6 +193,45 @@ def transfer(
     )
 
 
+def escalate(
+    client: Client, office: OfficeConfig, keys: OfficerKeys, number: str, to: str
+) -> dict[str, Any]:
+    """Re-wrap a case, on this machine, for a supervisor of a unit above (audited there).
+
+    The supervisor's public key comes from the local roster, and only a supervisor of a
+    unit above the case's own is accepted, so a case cannot be escalated sideways.
+    """
+    view = client.get(_case_path(number))
+    target = roster_officer(office, to)
+    unit = view["case"].get("unit")
+    above = {u.code for u in _units_above(office, str(unit))}
+    if not (target.has(Role.supervisor) and target.unit in above):
+        raise ActionError(
+            f"{to} 不是承办单位 {unit} 上级单位的监督人员。",
+            f"{to} is not a supervisor of a unit above {unit}.",
+        )
+    if to in (view["case"].get("excluded") or []):
+        raise ActionError(
+            f"{to} 已因利害关系被回避。", f"{to} is excluded from this case (conflict of interest)."
+        )
+    wraps = casework.make_wraps(
+        view, keys, target.encryption_key, set(), casework.attachment_fetcher(client, number)
+    )
+    return client.post(
+        _case_path(number, "/escalate"),
+        {"to": to, "expected_version": view["case"]["version"], "wraps": wraps},
+    )
+
+
+def _units_above(office: OfficeConfig, unit: str) -> list[Any]:
+    chain = []
+    above = office.unit_above(unit)
+    while above is not None:
+        chain.append(above)
+        above = office.unit_above(above.code)
+    return chain
+
+
 def _versioned(client: Client, number: str, action: str, officer_id: str) -> dict[str, Any]:
     view = client.get(_case_path(number))
     return client.post(
@@ -308,6 +347,7 @@ __all__ = [
     "OpenedCase",
     "assign",
     "enrol_package",
+    "escalate",
     "exclude",
     "fetch_attachment",
     "import_package",

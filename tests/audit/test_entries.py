@@ -45,6 +45,7 @@ def test_actions_are_the_listed_ones():
         "enrol",
         "recover",
         "rotate",
+        "escalate",
     ]
 
 

@@ -245,6 +245,26 @@ def test_revoke_transfer_and_exclude(server, cli):
     assert result.code == 2 and result.err.strip()
 
 
+def test_escalate_to_the_city(server, cli):
+    number = submit(server)["report_number"]
+    handler, city = f"{UNIT}-handler", f"{CITY}-supervisor"
+    cli.ok("assign", number, "--to", handler, key=f"{UNIT}-intake")
+    assert cli.ok("show", number, "--json", key=city).json["description"] is None
+    refused(
+        cli.run("escalate", number, "--to", f"{CITY}-handler", key=handler),
+        "不是承办单位",
+        "is not a supervisor of a unit above",
+    )
+    done = cli.ok("escalate", number, "--to", city, "--json", key=handler).json
+    assert city in done["case"]["assignees"]
+    assert MARKER in cli.ok("show", number, "--json", key=city).json["description"]
+    refused(
+        cli.run("escalate", number, "--to", city, key=f"{UNIT}-handler2"),
+        "该案件未交由您办理",
+        "granted",
+    )
+
+
 # ---- keys -----------------------------------------------------------------------------------
 
 

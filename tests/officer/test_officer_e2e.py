@@ -367,6 +367,82 @@ def test_units_above_see_metadata_only(server, officers):
     refused(lambda: supervisor.get(f"/cases/{number}/attachments/x"), 403, "case_forbidden")
 
 
+def escalate(officers: Officers, by: str, number: str, to: str) -> dict[str, Any]:
+    client = officers.client(by)
+    view = client.get(f"/cases/{number}")
+    target = officers.office().officer(to)
+    assert target is not None
+    wraps = casework.make_wraps(
+        view,
+        officers.keys(by),
+        target.encryption_key,
+        set(),
+        casework.attachment_fetcher(client, number),
+    )
+    return client.post(
+        f"/cases/{number}/escalate",
+        {"to": to, "expected_version": view["case"]["version"], "wraps": wraps},
+    )
+
+
+def test_a_handler_escalates_a_case_upward_and_only_that_supervisor_opens_it(server, officers):
+    receipt = submit(server)
+    number = receipt["report_number"]
+    handler, city, province = f"{UNIT}-handler", f"{CITY}-supervisor", "340000-supervisor"
+    grant(officers, f"{UNIT}-intake", number, handler)
+    # not sideways, not to a handler above, not by one who cannot open it
+    refused(
+        lambda: escalate(officers, handler, number, f"{OTHER_COUNTY}-intake"),
+        422,
+        "escalation_target_invalid",
+    )
+    refused(
+        lambda: escalate(officers, handler, number, f"{CITY}-handler"),
+        422,
+        "escalation_target_invalid",
+    )
+    refused(lambda: escalate(officers, f"{UNIT}-handler2", number, city), 403, "case_forbidden")
+    refused(
+        lambda: officers.client(f"{UNIT}-handler2").post(
+            f"/cases/{number}/escalate", {"to": city, "expected_version": 1, "wraps": []}
+        ),
+        403,
+        "escalation_forbidden",
+    )
+
+    answer = escalate(officers, handler, number, city)
+    assert city in answer["case"]["assignees"]
+    view = officers.client(city).get(f"/cases/{number}")
+    assert view["access"] == "grant"
+    content = casework.open_case_content(view, officers.keys(city))
+    assert content["description"].endswith(MARKER)
+    # the unit above the city still sees metadata only, and its keys open nothing
+    top = officers.client(province).get(f"/cases/{number}")
+    assert top["access"] == "metadata" and top["content"] is None
+    with pytest.raises(casework.CaseworkError):
+        casework.open_case_content(view, officers.keys(province))
+    # later supplements are sealed to the escalated supervisor too, as to any grantee
+    post_public(
+        server, "/api/reports/supplement", {"receipt": receipt["receipt"], "text": "补充：已复工。"}
+    )
+    later = casework.supplements(officers.client(city).get(f"/cases/{number}"))[-1]
+    assert casework.open_entry(number, later, officers.keys(city))["text"] == "补充：已复工。"
+    # audited in the case's unit, by the officer who escalated it
+    entries = officers.client(f"{UNIT}-intake").get(f"/audit/{UNIT}")["entries"]
+    [entry] = [e for e in entries if e["action"] == "escalate" and e["case"] == number]
+    assert (entry["actor"], entry["outcome"], entry["detail"]) == (
+        handler,
+        "ok",
+        {"to": city, "unit": CITY},
+    )
+    # the intake may take it back like any grant
+    version = officers.client(f"{UNIT}-intake").get(f"/cases/{number}")["case"]["version"]
+    officers.client(f"{UNIT}-intake").post(
+        f"/cases/{number}/revoke", {"officer": city, "expected_version": version}
+    )
+    assert officers.client(city).get(f"/cases/{number}")["access"] == "metadata"
+
+
 # ---- signed requests ------------------------------------------------------------------------
 
 

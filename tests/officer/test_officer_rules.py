@@ -126,6 +126,38 @@ def test_identity_grant_and_log_rules(office):
     assert not access.may_list(office, who(office, "city-supervisor"), "340200")
 
 
+def test_escalation_rules(office):
+    record = case(assignees=("c-handler",))
+    # who may escalate: those who can open the case themselves
+    assert access.may_escalate(office, who(office, "c-intake"), record)
+    assert access.may_escalate(office, who(office, "c-handler"), record)
+    for other in ("c-handler2", "c-custodian", "o-intake", "city-supervisor", "city-handler"):
+        assert not access.may_escalate(office, who(office, other), record), other
+    assert not access.may_escalate(
+        office, who(office, "c-handler"), case(assignees=("c-handler",), excluded=("c-handler",))
+    )
+    # to whom: a supervisor of a unit above, at any level, not excluded
+    assert access.valid_escalation_target(office, who(office, "city-supervisor"), record)
+    assert access.valid_escalation_target(office, who(office, "prov-supervisor"), record)
+    for other in ("city-handler", "c-handler2", "o-intake", "c-intake"):
+        assert not access.valid_escalation_target(office, who(office, other), record), other
+    assert not access.valid_escalation_target(office, None, record)
+    assert not access.valid_escalation_target(
+        office, who(office, "city-supervisor"), case(excluded=("city-supervisor",))
+    )
+    # a supervisor of a city is not above a case of its own city's office
+    assert not access.valid_escalation_target(
+        office, who(office, "city-supervisor"), case(unit=CITY, region=CITY)
+    )
+    assert access.valid_escalation_target(
+        office, who(office, "prov-supervisor"), case(unit=CITY, region=CITY)
+    )
+    # once escalated, the supervisor holds a grant: content, like a handler
+    escalated = case(assignees=("c-handler", "city-supervisor"))
+    assert access.case_access(office, who(office, "city-supervisor"), escalated) == Access.grant
+    assert access.case_access(office, who(office, "prov-supervisor"), escalated) == Access.metadata
+
+
 def test_checkpoints_are_signed_at_least_daily_and_only_when_the_log_grew(office, tmp_path: Path):
     seed, _ = crypto.generate_signing_keypair()
     now = [datetime(2026, 12, 1, 8, tzinfo=UTC)]

@@ -55,6 +55,7 @@ class AuditAction(StrEnum):
     enrol = "enrol"
     recover = "recover"
     rotate = "rotate"
+    escalate = "escalate"
 
 
 class _Frozen(BaseModel):

@@ -80,6 +80,22 @@ def valid_grantee(grantee: Officer | None, case: CaseRecord) -> bool:
     )
 
 
+def may_escalate(office: OfficeConfig, officer: Officer, case: CaseRecord) -> bool:
+    """Escalating (re-wrapping a case upward) is for those who can open it themselves."""
+    return case_access(office, officer, case) in (Access.unit_key, Access.grant)
+
+
+def valid_escalation_target(office: OfficeConfig, target: Officer | None, case: CaseRecord) -> bool:
+    """A case is escalated to an active supervisor of a unit above its own (any level);
+    from then on they hold a grant like a handler's, and can be revoked like one."""
+    return (
+        target is not None
+        and target.active
+        and target.id not in case.excluded
+        and supervises(office, target, case.unit)
+    )
+
+
 def may_read_log(office: OfficeConfig, officer: Officer, log: str) -> bool:
     """A unit's own officers read its log; the supervisors above read it as witnesses."""
     return officer.unit == log or supervises(office, officer, log)

@@ -462,6 +462,39 @@ def grant(app: OfficerApp, request: HttpRequest, params: Mapping[str, str]) -> H
     return _change(app, caller, case, change, AuditAction.grant, {"to": grantee.id})
 
 
+def escalate(app: OfficerApp, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
+    """Re-wrap a case upward: its content for a supervisor of a unit above, on the
+    escalating officer's machine; the supervisor then holds a grant (audited here)."""
+    caller = authenticate(app, request)
+    case = _case(app, caller, params["number"], AuditAction.escalate)
+    if not access.may_escalate(app.office, caller.officer, case):
+        refuse(
+            app,
+            caller.officer,
+            case.unit,
+            AuditAction.escalate,
+            case.number,
+            "escalation_forbidden",
+        )
+    body = _body(request, GrantBody)
+    target = app.office.officer(body.to)
+    if target is None or not access.valid_escalation_target(app.office, target, case):
+        refuse(
+            app,
+            caller.officer,
+            case.unit,
+            AuditAction.escalate,
+            case.number,
+            "escalation_target_invalid",
+        )
+    wraps = _grant_wraps(app, case, target, body.wraps)
+    change = CaseChange(
+        case.number, body.expected_version, app.clock(), grant=(target.id,), wraps=wraps
+    )
+    detail = {"to": target.id, "unit": target.unit}
+    return _change(app, caller, case, change, AuditAction.escalate, detail)
+
+
 def revoke(app: OfficerApp, request: HttpRequest, params: Mapping[str, str]) -> HttpResponse:
     caller = authenticate(app, request)
     case = _intake_case(app, caller, params["number"], AuditAction.revoke)

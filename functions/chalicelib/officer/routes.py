@@ -63,6 +63,13 @@ ROUTES: tuple[Route, ...] = (
         _doc("签收并分派 / Sign for and grant", GrantBody),
     ),
     Route(
+        "officer_escalate",
+        "POST",
+        CASE + "/escalate",
+        handlers.escalate,
+        _doc("上报上级 / Escalate to a unit above", GrantBody),
+    ),
+    Route(
         "officer_revoke",
         "POST",
         CASE + "/revoke",
