@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -156,6 +157,38 @@ def test_escalation_rules(office):
     escalated = case(assignees=("c-handler", "city-supervisor"))
     assert access.case_access(office, who(office, "city-supervisor"), escalated) == Access.grant
     assert access.case_access(office, who(office, "prov-supervisor"), escalated) == Access.metadata
+
+
+def test_unsigned_refusals_reach_the_log_at_a_bounded_rate_and_are_all_counted(
+    office, tmp_path: Path
+):
+    from chalicelib.officer import handlers
+    from chalicelib.officer.signatures import SignatureRefused
+    from chalicelib.web.http import new_request
+
+    seed, _ = crypto.generate_signing_keypair()
+    now = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    settings = Settings(data_dir=tmp_path, log_key=seed, unsigned_refusals_per_minute=2)
+    app = create_app(settings, office=office, store=store, clock=lambda: now[0])
+    top = app.root_unit
+    try:
+        for _ in range(5):
+            with pytest.raises(SignatureRefused):
+                handlers.authenticate(app, new_request("GET", "/api/officer/me", {}, b"", "x"))
+        written = list(app.cases.audit_records(top, 0, None))
+        assert len(written) == 2
+        now[0] += timedelta(seconds=30)  # one token back
+        with pytest.raises(SignatureRefused):
+            handlers.authenticate(app, new_request("GET", "/api/officer/me", {}, b"", "x"))
+        records = list(app.cases.audit_records(top, 0, None))
+        assert len(records) == 3
+        last = json.loads(records[-1].entry)
+        assert last["outcome"] == "signature_missing"
+        assert last["detail"] == {"attempted": "refusal", "unwritten_before": "3"}
+        assert "unwritten_before" not in json.loads(records[0].entry)["detail"]
+    finally:
+        app.close()
 
 
 def test_checkpoints_are_signed_at_least_daily_and_only_when_the_log_grew(office, tmp_path: Path):

@@ -33,6 +33,8 @@ class Settings(BaseModel):
     # (never an officer's key; its public half is the office's ``audit.server_key``)
     log_key: str = ""
     signature_window_seconds: int = Field(default=300, ge=30, le=900)
+    # refusals of unsigned requests written to the audit log per minute (the rest counted)
+    unsigned_refusals_per_minute: int = Field(default=60, ge=1)
     # AWS store
     table: str = "jubao-reports"
     bucket: str = "jubao-reports"
@@ -86,6 +88,7 @@ _ENV = {
     "tag_key": "JUBAO_TAG_KEY",
     "log_key": "JUBAO_LOG_KEY",
     "signature_window_seconds": "JUBAO_SIGNATURE_WINDOW_SECONDS",
+    "unsigned_refusals_per_minute": "JUBAO_UNSIGNED_REFUSALS_PER_MINUTE",
     "table": "JUBAO_TABLE",
     "bucket": "JUBAO_BUCKET",
     "kms_key_id": "JUBAO_KMS_KEY_ID",

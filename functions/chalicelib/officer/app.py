@@ -18,6 +18,7 @@ from ..config.settings import from_env as settings_from_env
 from ..store import open_store
 from ..store.base import ReportStore
 from ..store.cases import CaseStore
+from .refusals import RefusalSampler
 from .trail import Trail
 
 
@@ -29,6 +30,7 @@ class OfficerApp:
     cases: CaseStore
     trail: Trail
     clock: Clock
+    unsigned_refusals: RefusalSampler  # how many unsigned refusals reach the log
     shared_store: bool = False  # the store belongs to another app (the local server's)
 
     @property
@@ -61,7 +63,8 @@ def create_app(
     if office.audit.server_key and office.audit.server_key != crypto.verify_key_from_seed(seed):
         raise SettingsError("the log key does not match the office's audit.server_key")
     trail = Trail(chosen, office.office.code, seed, clock)
-    return OfficerApp(settings, office, chosen, chosen, trail, clock, shared_store)
+    sampler = RefusalSampler(settings.unsigned_refusals_per_minute)
+    return OfficerApp(settings, office, chosen, chosen, trail, clock, sampler, shared_store)
 
 
 def from_environment() -> OfficerApp:

@@ -89,13 +89,16 @@ def authenticate(app: OfficerApp, request: HttpRequest) -> Caller:
             window_seconds=app.settings.signature_window_seconds,
         )
     except SignatureRefused as refusal:
-        app.trail.refusal(
-            log=app.root_unit,
-            actor=None,
-            action=AuditAction.refusal,
-            case=None,
-            code=refusal.code,
-        )
+        unwritten = app.unsigned_refusals.admit(now.timestamp())
+        if unwritten is not None:
+            app.trail.refusal(
+                log=app.root_unit,
+                actor=None,
+                action=AuditAction.refusal,
+                case=None,
+                code=refusal.code,
+                detail={"unwritten_before": str(unwritten)} if unwritten else None,
+            )
         raise
     officer = app.office.officer(verified.officer)
     assert officer is not None  # verify_request found its key in the roster
