@@ -39,6 +39,7 @@ from chalicelib.store.base import (
 )
 from chalicelib.store.cases import (
     AuditAppend,
+    AuditRecord,
     CaseChange,
     CaseRecord,
     CaseStore,
@@ -364,6 +365,52 @@ def test_append_audit_chains_each_log_apart(store: SqliteStore | AwsStore) -> No
     assert store.audit_size(one) == 5
 
 
+@dataclass
+class CaseBuilder:
+    """Entries that name their case, as the officers' trail writes them."""
+
+    case: str | None
+
+    def __call__(self, index: int, prev: bytes) -> tuple[bytes, bytes]:
+        entry = json.dumps({"case": self.case, "i": index, "prev": prev.hex()}).encode()
+        return entry, leaf(entry)
+
+
+def test_case_audit_reads_one_cases_entries_through_its_index(
+    store: SqliteStore | AwsStore,
+) -> None:
+    unit = fresh_unit()
+    report, other = opened_case(store, unit), opened_case(store, unit)
+    mine: list[AuditRecord] = []
+    for i in range(7):
+        number = (report.number, other.number, None)[i % 3]
+        record = store.append_audit(AuditAppend(unit, CaseBuilder(number), number))
+        if number == report.number:
+            mine.append(record)
+    # a change commits its entry and its pointer together
+    changed = store.apply_case_change(
+        CaseChange(report.number, 1, s.now(), grant=("alice",)),
+        AuditAppend(unit, CaseBuilder(report.number), report.number),
+    )
+    assert changed.version == 2
+    mine.append(store.audit_records(unit)[-1])
+    assert [json.loads(r.entry)["case"] for r in mine] == [report.number] * 4
+    assert store.case_audit(report.number, 100) == mine
+    assert store.case_audit(report.number, 2) == mine[-2:]
+    assert store.case_audit(report.number, 0) == []
+    assert [json.loads(r.entry)["case"] for r in store.case_audit(other.number, 100)] == [
+        other.number
+    ] * 2
+    assert store.case_audit("99999999", 10) == []
+    # a refused change leaves no pointer
+    with pytest.raises(VersionConflict):
+        store.apply_case_change(
+            CaseChange(report.number, 1, s.now()),
+            AuditAppend(unit, CaseBuilder(report.number), report.number),
+        )
+    assert store.case_audit(report.number, 100) == mine
+
+
 def test_concurrent_appends_make_one_gapless_chain(contended: SqliteStore | AwsStore) -> None:
     """Appends alone and with case changes, from threads: indexes 0..n-1, each entry built
     on the leaf before it (a lost race rebuilds the entry, it never leaves a gap)."""
@@ -634,7 +681,7 @@ def test_sqlite_backfills_cases_of_an_older_database(tmp_path: Path) -> None:
     store.close()
     # the database as the version before cases left it: no case tables, user_version 0
     with sqlite3.connect(path) as conn:
-        for table in ("wraps", "cases", "audit", "checkpoints", "nonces"):
+        for table in ("wraps", "cases", "audit", "audit_by_case", "checkpoints", "nonces"):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("PRAGMA user_version=0")
     conn.close()
@@ -674,6 +721,31 @@ def test_sqlite_backfills_cases_of_an_older_database(tmp_path: Path) -> None:
         assert case_of(reopened, received.number).version == 2
     finally:
         reopened.close()
+
+
+def test_sqlite_backfills_the_case_index_of_the_audit_log(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite3"
+    store = SqliteStore(path)
+    report = s.report()
+    store.create_report(report)
+    made = [
+        store.append_audit(AuditAppend(report.unit, CaseBuilder(case), case))
+        for case in (report.number, None, report.number)
+    ]
+    store.close()
+    # the database as version 1 left it: entries, but no index by case
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE audit_by_case")
+        conn.execute("PRAGMA user_version=1")
+    conn.close()
+    reopened = SqliteStore(path)
+    try:
+        assert reopened.case_audit(report.number, 10) == [made[0], made[2]]
+    finally:
+        reopened.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    conn.close()
 
 
 # ---- AWS: the limits of one transaction and of the index ---------------------------------

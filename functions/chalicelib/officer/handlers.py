@@ -337,12 +337,11 @@ def get_case(app: OfficerApp, request: HttpRequest, params: Mapping[str, str]) -
 def _history(app: OfficerApp, case: CaseRecord) -> list[dict[str, Any]]:
     """The case's entries in its unit's log (who did what, when; never content)."""
     found: list[dict[str, Any]] = []
-    for record in app.cases.audit_records(case.unit):
+    for record in app.cases.case_audit(case.number, HISTORY_MAX):
         entry = json.loads(record.entry)
-        if entry.get("case") == case.number:
-            entry.pop("proof", None)
-            found.append(entry)
-    return found[-HISTORY_MAX:]
+        entry.pop("proof", None)
+        found.append(entry)
+    return found
 
 
 def get_attachment(

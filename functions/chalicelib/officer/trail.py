@@ -75,7 +75,7 @@ class Trail:
                 entry = server_signed(body, self.server_seed)
             return entry.canonical(), entry.leaf_hash()
 
-        return AuditAppend(log, build)
+        return AuditAppend(log, build, case)
 
     def record(self, **kwargs: object) -> AuditRecord:
         return self.store.append_audit(self.entry(**kwargs))  # type: ignore[arg-type]

@@ -104,6 +104,7 @@ AuditBuilder = Callable[[int, bytes], tuple[bytes, bytes]]
 class AuditAppend:
     log: str
     build: AuditBuilder
+    case: str | None = None  # the case the entry is about: indexed for ``case_audit``
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,14 @@ class CaseStore(ABC):
     @abstractmethod
     def audit_records(self, log: str, start: int = 0, end: int | None = None) -> list[AuditRecord]:
         """Entries ``start`` .. ``end - 1`` of a unit's log, in order."""
+
+    @abstractmethod
+    def case_audit(self, number: str, limit: int) -> list[AuditRecord]:
+        """The last ``limit`` entries about one case, oldest first (by log, then index).
+
+        Read through an index written with each entry, so a case's history costs what
+        the case has, not what its unit's whole log has grown to.
+        """
 
     @abstractmethod
     def put_checkpoint(self, record: CheckpointRecord) -> None:

@@ -143,6 +143,12 @@ CREATE TABLE IF NOT EXISTS audit (
     entry BLOB NOT NULL,
     PRIMARY KEY (log, idx)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_by_case (
+    number TEXT NOT NULL,
+    log TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (number, log, idx)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (
     log TEXT NOT NULL,
     size INTEGER NOT NULL,
@@ -158,8 +164,15 @@ CREATE TABLE IF NOT EXISTS nonces (
 CREATE INDEX IF NOT EXISTS nonces_by_expiry ON nonces(expires_at);
 """
 
-# PRAGMA user_version once every report has its case row (see ``_migrate``)
-_SCHEMA_VERSION = 1
+# PRAGMA user_version: 1 once every report has its case row, 2 once every audit entry
+# about a case is in ``audit_by_case`` (see ``_migrate``)
+_SCHEMA_VERSION = 2
+
+_BACKFILL_CASE_AUDIT = """
+INSERT OR IGNORE INTO audit_by_case (number, log, idx)
+SELECT json_extract(CAST(entry AS TEXT), '$.case'), log, idx FROM audit
+WHERE json_extract(CAST(entry AS TEXT), '$.case') IS NOT NULL
+"""
 
 # A case row for every report that has none (a database from before the case tables):
 # its state is the report's status, and the deadline that status runs, if any.
@@ -272,11 +285,14 @@ class SqliteStore(ReportStore, CaseStore):
         try:
             with self._transaction() as conn:
                 (version,) = conn.execute("PRAGMA user_version").fetchone()
-                if int(version) < _SCHEMA_VERSION:
+                if int(version) < 1:
                     conn.execute(
                         _BACKFILL,
                         {"open": json.dumps(sorted(OPEN_STATES)), "no_deadline": NO_DEADLINE_KEY},
                     )
+                if int(version) < 2:
+                    conn.execute(_BACKFILL_CASE_AUDIT)
+                if int(version) < _SCHEMA_VERSION:
                     conn.execute(f"PRAGMA user_version={_SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise StoreError("database cannot be migrated") from exc
@@ -857,6 +873,8 @@ class SqliteStore(ReportStore, CaseStore):
         index, prev = (0, b"") if last is None else (int(last[0]) + 1, bytes(last[1]))
         entry, leaf_hash = audit.build(index, prev)
         conn.execute("INSERT INTO audit VALUES (?,?,?,?)", (audit.log, index, leaf_hash, entry))
+        if audit.case is not None:
+            conn.execute("INSERT INTO audit_by_case VALUES (?,?,?)", (audit.case, audit.log, index))
         return AuditRecord(audit.log, index, leaf_hash, entry)
 
     def append_audit(self, audit: AuditAppend) -> AuditRecord:
@@ -877,6 +895,16 @@ class SqliteStore(ReportStore, CaseStore):
             "SELECT log, idx, leaf_hash, entry FROM audit "
             "WHERE log=? AND idx>=? AND (? IS NULL OR idx<?) ORDER BY idx",
             (log, start, end, end),
+        )
+        return [AuditRecord(str(g), int(i), bytes(h), bytes(e)) for g, i, h, e in rows]
+
+    def case_audit(self, number: str, limit: int) -> list[AuditRecord]:
+        rows = self._read(
+            "SELECT a.log, a.idx, a.leaf_hash, a.entry FROM ("
+            " SELECT log, idx FROM audit_by_case WHERE number=?"
+            " ORDER BY log DESC, idx DESC LIMIT ?) c"
+            " JOIN audit a ON a.log = c.log AND a.idx = c.idx ORDER BY a.log, a.idx",
+            (number, limit),
         )
         return [AuditRecord(str(g), int(i), bytes(h), bytes(e)) for g, i, h, e in rows]
 

@@ -17,6 +17,7 @@ case record              ``report#{number}``  ``case``
 wrapped key              ``report#{number}``  ``wrap#{officer}#{blob}``
 audit log head           ``LOG#{unit}``       ``HEAD`` (size, last leaf hash)
 audit leaf (i-th, 0..)   ``LOG#{unit}``       ``IDX#{i:012d}``
+a case's audit pointer   ``report#{number}``  ``audit#{unit}#{i:012d}`` (keys only)
 checkpoint               ``CKPT#{unit}``      ``SIZE#{size:012d}``
 request nonce            ``nonce#{hash hex}`` ``nonce``
 =======================  ===================  ===========================================
@@ -68,6 +69,7 @@ CASE_SORT = "case"
 WRAP_SORT_PREFIX = "wrap#"
 AUDIT_LEAF_PREFIX = "IDX#"
 AUDIT_HEAD = "HEAD"
+CASE_AUDIT_PREFIX = "audit#"
 CHECKPOINT_SORT_PREFIX = "SIZE#"
 NONCE_PARTITION_PREFIX = "nonce#"
 
@@ -175,6 +177,17 @@ def audit_leaf_sort(index: int) -> str:
 
 def audit_leaf_key(log: str, index: int) -> dict[str, Any]:
     return item_key(audit_partition(log), audit_leaf_sort(index))
+
+
+def case_audit_key(number: str, log: str, index: int) -> dict[str, Any]:
+    """A pointer from a case to one entry about it (the leaf's log and index, no copy)."""
+    return item_key(report_partition(number), f"{CASE_AUDIT_PREFIX}{log}#{index:012d}")
+
+
+def case_audit_leaf(sort_key: str) -> tuple[str, int]:
+    """The (log, index) a case's audit pointer names, from its sort key."""
+    log, index = sort_key[len(CASE_AUDIT_PREFIX) :].split("#")
+    return log, int(index)
 
 
 def checkpoint_partition(log: str) -> str:

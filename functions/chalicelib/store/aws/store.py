@@ -103,6 +103,7 @@ from .codec import (
 from .layout import (
     ATTACHMENT_PARTITION_PREFIX,
     AUDIT_LEAF_PREFIX,
+    CASE_AUDIT_PREFIX,
     CASE_INDEX,
     CASE_INDEX_PARTITION,
     CASE_INDEX_SORT,
@@ -115,8 +116,11 @@ from .layout import (
     WRAP_SORT_PREFIX,
     attachment_key,
     audit_head_key,
+    audit_leaf_key,
     audit_leaf_sort,
     audit_partition,
+    case_audit_key,
+    case_audit_leaf,
     case_index_partition,
     case_key,
     checkpoint_partition,
@@ -779,6 +783,9 @@ class AwsStore(ReportStore, CaseStore):
                     }
                 },
             ]
+            if audit.case is not None:
+                pointer = case_audit_key(audit.case, audit.log, size)
+                items.append({"Put": {"TableName": self.table, "Item": pointer}})
             reasons = self._transact(items)
             if reasons is None:
                 return record
@@ -829,6 +836,28 @@ class AwsStore(ReportStore, CaseStore):
             ConsistentRead=True,
         )
         return [audit_from(item) for item in items]
+
+    def case_audit(self, number: str, limit: int) -> list[AuditRecord]:
+        """The case's pointers (keys only, in its report's partition), then the leaves."""
+        pointers = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": s_attr(report_partition(number)),
+                ":prefix": s_attr(CASE_AUDIT_PREFIX),
+            },
+            ConsistentRead=True,
+        )
+        leaves = sorted(case_audit_leaf(req_str(item, "sk")) for item in pointers)
+        wanted = leaves[-limit:] if limit > 0 else []
+        keys = [audit_leaf_key(log, index) for log, index in wanted]
+        found = self._batch_get(keys)
+        records = []
+        for key in keys:
+            item = found.get((key["pk"]["S"], key["sk"]["S"]))
+            if item is None:
+                raise StoreError("a case's audit pointer names no entry")
+            records.append(audit_from(item))
+        return records
 
     # -- checkpoints --------------------------------------------------------------------
 
