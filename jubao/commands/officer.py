@@ -299,6 +299,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
         return _fail(ctx, "key_file", "密钥文件无法使用。", str(exc), 0, REFUSED)
     except RecoveryError as exc:
         return _fail(ctx, "recovery", "无法恢复或移交单位密钥。", str(exc), 0, REFUSED)
+    except OSError:
+        # a folder missing, a disk full, no permission: say so, without a traceback
+        return _fail(
+            ctx, "file", "无法读写所需的文件。", "A file could not be read or written.", 0, REFUSED
+        )
 
 
 def _fail(ctx: Context, code: str, zh: str, en: str, status: int, exit_code: int) -> int:

@@ -285,6 +285,9 @@ def test_init_makes_a_real_key_file_and_exports_public_keys_only(cli, tmp_path):
         "密钥文件无法使用",
         "a key file already exists there",
     )
+    nowhere = cli.run("init", "--officer", f"{UNIT}-other", key=tmp_path / "no" / "such.key")
+    refused(nowhere, "无法读写所需的文件", "A file could not be read or written.")
+    assert "Traceback" not in nowhere.err
     # not in the roster: the server does not know the key
     result = cli.run("whoami", key=path)
     assert result.code == 2 and "签名" in result.err
