@@ -8,7 +8,7 @@ followed by an ``fdatasync``/``fsync`` of the write-ahead log, which ``synchrono
 (WAL's "durable at the next checkpoint") does not do; that control shows the count can
 tell the two apart.
 
-Why these settings (see functions/chalicelib/store/sqlite.py): WAL lets readers run while
+Why these settings (see functions/chalicelib/store/sqlite/pool.py): WAL lets readers run while
 one writer commits; in WAL mode ``synchronous=FULL`` syncs the WAL at every commit, so a
 201 is only sent for a report on disk; ``foreign_keys`` keeps entries tied to a report;
 ``secure_delete`` overwrites purged uploads' pages.
@@ -158,12 +158,12 @@ def test_a_purge_counts_every_batch_and_leaves_no_sealed_bytes_in_the_file(
     from it at once, not when the WAL next grows to SQLite's automatic checkpoint."""
     from datetime import timedelta
 
-    from chalicelib.store import sqlite
+    from chalicelib.store.sqlite import reports as sqlite_reports
 
     path = tmp_path / "jubao.sqlite3"
     store = SqliteStore(path)
     ids = []
-    for _ in range(sqlite._PURGE_BATCH):
+    for _ in range(sqlite_reports._PURGE_BATCH):
         record = s.attachment(expires_in=timedelta(seconds=-1))
         store.create_attachment(record)
         store.put_sealed_attachment(record.attachment_id, b"\x5a" * 1000, 1000)

@@ -33,9 +33,11 @@ Unclaimed attachment and idempotency records expire by DynamoDB TTL.
   ``infra/storage.json`` and the IAM policies must agree with);
 * ``codec``: records <-> DynamoDB items, the inline size guard;
 * ``retry``: backoff and AWS error classification, shared by the next two;
-* ``store``: ``AwsStore``, the ``ReportStore`` and ``CaseStore`` on the table (claims,
-  transactions, entries, idempotency, purging; cases, wraps, audit logs, checkpoints,
-  nonces);
+* ``table``: ``AwsTable``, the clients (made on first use) and the paged, batched and
+  transactional reads and writes both halves share;
+* ``reports``: the ``ReportStore`` half (claims, transactions, entries, idempotency,
+  purging); ``cases``: the ``CaseStore`` half (cases, wraps, audit logs and each case's
+  pointers to its entries, checkpoints, nonces); ``store``: ``AwsStore``, the two;
 * ``uploads``: ``S3Uploads``, the bucket side of attachments (presigned POST, staged
   uploads, sealed files), owned by ``AwsStore.uploads``.
 
