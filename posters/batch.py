@@ -95,7 +95,7 @@ def plan(
         variant = Variant(lang=lang, size=size, issuer=region_display_name(region, office, lang))
         spec = PosterSpec(
             variant=variant,
-            url=report_url(office, choice.tag),
+            url=report_url(office, choice.tag, lang),
             code=choice.slug,
             place=poster_place_text(place, office, lang),
         )

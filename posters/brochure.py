@@ -3,18 +3,21 @@
 It says what the site's guidance pages say, from the same sources: the office
 configuration (channels, deadlines, sectors and their criteria) and ``content.toml``. The
 cover carries the province's QR code (shared region tag) and the hotline; the inner pages
-flow with reportlab's platypus, with Chinese line breaking.
+flow with reportlab's platypus, with the Chinese line-breaking rules of
+``posters.textfit`` (``RuledParagraph``); ``posters.booklet`` decides the type scale and
+the pages that complete the last folded sheet.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
@@ -22,78 +25,84 @@ from reportlab.platypus import (
     NextPageTemplate,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Spacer,
 )
 
 from chalicelib.config.office import OfficeConfig
 from chalicelib.i18n import Lang
 
-from . import fonts, qr
+from . import booklet, fonts
+from . import brochure_covers as covers
+from .brochure_covers import MARGIN_X, PAGE_H, PAGE_W
+from .cjkparagraph import RuledParagraph
 from .content import Content
-from .layout import DEEP_RED, GREY, INK, RED, WHITE, YELLOW
-from .textfit import fit_size, wrap
+from .layout import GREY, INK, RED
+from .siteurls import display_url, page_url, status_page
 
-PAGE_W, PAGE_H = A5
-MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 14 * mm, 16 * mm, 16 * mm
+MARGIN_TOP, MARGIN_BOTTOM = 16 * mm, 16 * mm
 
 
-def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
+def _styles(lang: Lang, scale: float = 1.0) -> dict[str, ParagraphStyle]:
+    """The paragraph styles, every size and space times ``scale`` (see ``booklet``)."""
     regular, bold = fonts.register_fonts()
     wrap_mode = "CJK" if lang == "zh" else None
     body = ParagraphStyle(
         "body",
         fontName=regular,
-        fontSize=9.5,
-        leading=14.5,
+        fontSize=9.5 * scale,
+        leading=14.5 * scale,
         textColor=INK,
         wordWrap=wrap_mode,
-        spaceAfter=3,
+        spaceAfter=3 * scale,
         bulletFontName=regular,
-        bulletFontSize=9.5,
+        bulletFontSize=9.5 * scale,
     )
+    small = ParagraphStyle(
+        "small", parent=body, fontSize=8.5 * scale, leading=12.5 * scale, textColor=GREY
+    )
+    heading = {"parent": body, "fontName": bold, "keepWithNext": 1}
     return {
         "body": body,
-        "small": ParagraphStyle("small", parent=body, fontSize=8.5, leading=12.5, textColor=GREY),
+        "small": small,
         "h1": ParagraphStyle(
             "h1",
-            parent=body,
-            fontName=bold,
-            fontSize=15,
-            leading=20,
+            **heading,
+            fontSize=15 * scale,
+            leading=20 * scale,
             textColor=RED,
-            spaceBefore=8,
-            spaceAfter=6,
+            spaceBefore=8 * scale,
+            spaceAfter=6 * scale,
         ),
         "h2": ParagraphStyle(
             "h2",
-            parent=body,
-            fontName=bold,
-            fontSize=10.5,
-            leading=15,
+            **heading,
+            fontSize=10.5 * scale,
+            leading=15 * scale,
             textColor=INK,
-            spaceBefore=4,
-            spaceAfter=1,
+            spaceBefore=4 * scale,
+            spaceAfter=1 * scale,
         ),
         "item": ParagraphStyle("item", parent=body, leftIndent=10, bulletIndent=1),
+        "note": ParagraphStyle("note", parent=small, leftIndent=10),
+        "lead": ParagraphStyle("lead", parent=body, leftIndent=10, bulletIndent=1, fontName=bold),
     }
 
 
-def _p(text: str, style: ParagraphStyle, bullet: str | None = None) -> Paragraph:
-    return Paragraph(escape(text), style, bulletText=bullet)
+def _p(text: str, style: ParagraphStyle, bullet: str | None = None) -> RuledParagraph:
+    return RuledParagraph(escape(text), style, bulletText=bullet)
 
 
 def _bold_lead(
     lead: str, text: str, style: ParagraphStyle, bullet: str | None = None, sep: str = "："
-) -> Paragraph:
+) -> RuledParagraph:
     _, bold = fonts.register_fonts()
     markup = f'<font name="{bold}">{escape(lead)}</font>{escape(sep)}{escape(text)}'
-    return Paragraph(markup, style, bulletText=bullet)
+    return RuledParagraph(markup, style, bulletText=bullet)
 
 
-def story(office: OfficeConfig, content: Content, lang: Lang) -> list[object]:
+def story(office: OfficeConfig, content: Content, lang: Lang, scale: float = 1.0) -> list[object]:
     """The inner pages as flowables (the cover is drawn by ``_cover``)."""
-    s = _styles(lang)
+    s = _styles(lang, scale)
     b = content.brochure
     zh = lang == "zh"
     sep = "：" if zh else ": "
@@ -115,16 +124,16 @@ def story(office: OfficeConfig, content: Content, lang: Lang) -> list[object]:
     flow.append(_p(b.how_title(lang), s["h1"]))
     for channel in office.channels:
         label = channel.label if zh else channel.label_en
-        value = office.site.url(channel.value) if channel.kind == "online" else channel.value
+        value = channel.value
+        if channel.kind == "online":  # its label says "this site": paper names the address
+            label, value = content.poster.online_label(lang), page_url(office, lang, value)
         note = channel.note if zh else channel.note_en
         if value in label:  # "12350 安全生产举报投诉电话" already says it
-            items = [
-                _p(label, ParagraphStyle("lead", parent=s["item"], fontName=s["h2"].fontName), "•")
-            ]
+            items = [_p(label, s["lead"], "•")]
         else:
             items = [_bold_lead(label, value, s["item"], "•", sep)]
         if note:
-            items.append(_p(note, ParagraphStyle("note", parent=s["small"], leftIndent=10)))
+            items.append(_p(note, s["note"]))
         flow.append(KeepTogether(items))
 
     flow.append(_p(b.process_title(lang), s["h1"]))
@@ -150,90 +159,53 @@ def story(office: OfficeConfig, content: Content, lang: Lang) -> list[object]:
     return flow
 
 
-def _cover(canvas: Canvas, office: OfficeConfig, content: Content, lang: Lang, qr_url: str) -> None:
-    regular, bold = fonts.register_fonts()
-    zh = lang == "zh"
-    b, words = content.brochure, content.poster
-    canvas.saveState()
-    canvas.setFillColor(RED)
-    canvas.rect(0, PAGE_H - 92 * mm, PAGE_W, 92 * mm, stroke=0, fill=1)
-    canvas.setFillColor(WHITE)
-    canvas.setFont(regular, 9)
-    canvas.drawString(
-        MARGIN_X,
-        PAGE_H - 13 * mm,
-        office.office.platform_name if zh else office.office.platform_name_en,
-    )
-    title = b.title(lang)
-    size = fit_size(title, bold, 30, PAGE_W / mm - 2 * MARGIN_X / mm)
-    canvas.setFont(bold, size)
-    canvas.drawString(MARGIN_X, PAGE_H - 36 * mm, title)
-    canvas.setFont(regular, 11)
-    canvas.drawString(MARGIN_X, PAGE_H - 45 * mm, b.subtitle(lang))
-    headline = words.headline(lang).replace("\n", " " if not zh else "　")
-    hsize = fit_size(headline, bold, 20, PAGE_W / mm - 2 * MARGIN_X / mm)
-    canvas.setFillColor(YELLOW)
-    canvas.setFont(bold, hsize)
-    canvas.drawString(MARGIN_X, PAGE_H - 66 * mm, headline)
-    canvas.setFillColor(WHITE)
-    canvas.setFont(bold, 13)
-    canvas.drawString(MARGIN_X, PAGE_H - 79 * mm, words.slogan(lang))
-
-    side = 58 * mm
-    x, y = MARGIN_X, PAGE_H - 98 * mm - side
-    canvas.addLiteral(qr.pdf_operators(qr.encode(qr_url), x, y, side))
-    col = x + side + 6 * mm
-    canvas.setFillColor(RED)
-    canvas.setFont(bold, 17)
-    canvas.drawString(col, y + side - 10 * mm, words.scan_title(lang))
-    canvas.setFillColor(INK)
-    canvas.setFont(regular, 8.5)
-    width = (PAGE_W - MARGIN_X - col) / mm
-    for i, line in enumerate(wrap(words.scan_text(lang), regular, 8.5, width)[:6]):
-        canvas.drawString(col, y + side - 17 * mm - i * 4.2 * mm, line)
-
-    box_y = 22 * mm
-    canvas.setFillColor(RED)
-    canvas.roundRect(MARGIN_X, box_y, PAGE_W - 2 * MARGIN_X, 25 * mm, 3 * mm, stroke=0, fill=1)
-    canvas.setFillColor(WHITE)
-    canvas.setFont(regular, 11)
-    canvas.drawString(MARGIN_X + 6 * mm, box_y + 16 * mm, words.hotline_title(lang))
-    canvas.setFillColor(YELLOW)
-    canvas.setFont(bold, 34)
-    canvas.drawRightString(PAGE_W - MARGIN_X - 6 * mm, box_y + 8 * mm, office.hotline.value)
-    canvas.setFillColor(WHITE)
-    canvas.setFont(regular, 7.5)
-    note = office.hotline.note if zh else office.hotline.note_en
-    for i, line in enumerate(wrap(note, regular, 7.5, 62)[:3]):
-        canvas.drawString(MARGIN_X + 6 * mm, box_y + (10 - i * 3.6) * mm, line)
-    canvas.setFillColor(GREY)
-    canvas.setFont(regular, 8)
-    canvas.drawString(MARGIN_X, 12 * mm, content.poster.issued_by(lang))
-    canvas.restoreState()
-
-
-def _page_footer(canvas: Canvas, office: OfficeConfig, lang: Lang) -> None:
+def _extra_story(
+    office: OfficeConfig, content: Content, lang: Lang, pages: tuple[booklet.ExtraPage, ...]
+) -> list[object]:
+    """The deliberate pages that complete the last sheet (``booklet.extra_pages``)."""
+    s = _styles(lang)
     regular, _ = fonts.register_fonts()
-    canvas.saveState()
-    canvas.setFillColor(DEEP_RED)
-    canvas.rect(0, 0, PAGE_W, 3 * mm, stroke=0, fill=1)
-    canvas.setFillColor(GREY)
-    canvas.setFont(regular, 7.5)
-    name = office.office.platform_name if lang == "zh" else office.office.platform_name_en
-    canvas.drawString(MARGIN_X, 8 * mm, f"{name} · {office.hotline.value}")
-    canvas.drawRightString(PAGE_W - MARGIN_X, 8 * mm, f"{canvas.getPageNumber()}")
-    canvas.restoreState()
+    b = content.brochure
+    fields = [field(lang) for field in b.notes_fields]
+    flow: list[object] = []
+    for page in pages:
+        if page == "back":
+            flow += [NextPageTemplate("back"), PageBreak(), Spacer(1, 1)]
+        elif page == "record":
+            flow += [
+                PageBreak(),
+                _p(b.notes_title(lang), s["h1"]),
+                _p(b.notes_text(lang), s["body"]),
+            ]
+            flow += [_p(display_url(status_page(office, lang)), s["h2"]), Spacer(1, 4 * mm)]
+            flow.append(booklet.RuledLines(fields, regular, 9, GREY))
+        else:
+            flow += [PageBreak(), _p(fields[-1], s["h1"]), booklet.RuledLines([], regular, 9, GREY)]
+    return flow
 
 
-def build_brochure(
-    office: OfficeConfig, content: Content, lang: Lang, qr_url: str, target: Path
-) -> Path:
-    """Write the brochure PDF for ``lang``; the cover QR opens ``qr_url``."""
+class _Doc(BaseDocTemplate):  # type: ignore[misc]  # reportlab has no type hints
+    """A document that notes how far down the last page its text reaches."""
+
+    def afterFlowable(self, flowable: Any) -> None:  # noqa: N802  # reportlab's name
+        frame = getattr(self, "frame", None)
+        if frame is not None:
+            self.last_fill = (frame._y2 - frame._y) / frame._height
+            self.last_page = self.page
+
+
+def render(
+    office: OfficeConfig,
+    content: Content,
+    lang: Lang,
+    qr_url: str,
+    target: Path | io.BytesIO,
+    layout: booklet.Plan,
+) -> booklet.Pagination:
+    """Set the brochure at ``layout`` into ``target``; says how its pages came out."""
     regular, _ = fonts.register_fonts()
-    for text in _all_config_text(office, lang):
-        fonts.require_glyphs(text)
-    doc = BaseDocTemplate(
-        str(target),
+    doc = _Doc(
+        str(target) if isinstance(target, Path) else target,
         pagesize=A5,
         leftMargin=MARGIN_X,
         rightMargin=MARGIN_X,
@@ -255,12 +227,34 @@ def build_brochure(
     doc.addPageTemplates(
         [
             PageTemplate(
-                "cover", [frame], onPage=lambda c, _d: _cover(c, office, content, lang, qr_url)
+                "cover",
+                [frame],
+                onPage=lambda c, _d: covers.cover(c, office, content, lang, qr_url),
             ),
-            PageTemplate("inner", [frame], onPage=lambda c, _d: _page_footer(c, office, lang)),
+            PageTemplate("inner", [frame], onPage=lambda c, _d: covers.footer(c, office, lang)),
+            PageTemplate(
+                "back", [frame], onPage=lambda c, _d: covers.back(c, office, content, lang, qr_url)
+            ),
         ]
     )
-    doc.build([NextPageTemplate("inner"), *story(office, content, lang)])
+    flow = [NextPageTemplate("inner"), *story(office, content, lang, layout.scale)]
+    doc.build(flow + _extra_story(office, content, lang, layout.extra))
+    fill = doc.last_fill if getattr(doc, "last_page", 0) == doc.page else 0.0
+    return booklet.Pagination(pages=doc.page, last_fill=fill)
+
+
+def build_brochure(
+    office: OfficeConfig, content: Content, lang: Lang, qr_url: str, target: Path
+) -> Path:
+    """Write the brochure PDF for ``lang``; the cover QR opens ``qr_url``."""
+    for text in _all_config_text(office, lang):
+        fonts.require_glyphs(text)
+
+    def trial(scale: float) -> booklet.Pagination:
+        layout = booklet.Plan(scale, ())
+        return render(office, content, lang, qr_url, io.BytesIO(), layout)
+
+    render(office, content, lang, qr_url, target, booklet.plan(trial))
     return target
 
 

@@ -40,6 +40,8 @@ class PosterWords(_Frozen):
     rewards_title: Text
     confidentiality_title: Text
     channels_title: Text
+    online_label: Text
+    see_site: Text
     place_label: Text
     code_label: Text
     issued_by: Text
@@ -89,6 +91,9 @@ class BrochureWords(_Frozen):
     rewards_title: Text
     confidentiality_title: Text
     tags_title: Text
+    notes_title: Text
+    notes_text: Text
+    notes_fields: tuple[Text, ...]
     truth: Text
 
 

@@ -99,8 +99,8 @@ def build_defaults(
     tasks: list[_PosterTask | _BrochureTask] = []
     for region in regions if regions is not None else default_regions(office):
         tag = region_tag(region.code, key)
-        url = report_url(office, tag)
         for lang, size in EDITIONS:
+            url = report_url(office, tag, lang)
             stem = f"{region.code}-{lang}-{size}"
             pdf = f"{POSTER_DIR}/{stem}.pdf"
             png = f"{POSTER_DIR}/{stem}.png" if previews else None
@@ -129,11 +129,11 @@ def build_defaults(
                 )
             )
     province = next(r for r in office.regions if r.level == "province")
-    brochure_url = report_url(office, region_tag(province.code, key))
+    province_tag = region_tag(province.code, key)
     brochures: dict[Lang, str] = {}
     for lang in LANGS:
         name = f"brochure-{lang}.pdf"
-        tasks.insert(0, _BrochureTask(lang, brochure_url, out_dir / name))
+        tasks.insert(0, _BrochureTask(lang, report_url(office, province_tag, lang), out_dir / name))
         brochures[lang] = name
 
     workers = processes or batch.default_processes()

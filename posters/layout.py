@@ -20,18 +20,18 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlparse
 
 from reportlab.lib.colors import CMYKColor
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from chalicelib.config.office import OfficeConfig, Region
-from chalicelib.i18n import Lang
+from chalicelib.i18n import Lang, pick
 
 from . import fonts, qr
 from .content import Content
-from .textfit import fit_size, width_mm, wrap
+from .siteurls import display_url, page_url
+from .textfit import fit_size, has_wide, width_mm, wrap
 
 PaperSize = Literal["a4", "a3"]
 SIZES: tuple[PaperSize, ...] = ("a4", "a3")
@@ -131,25 +131,31 @@ def region_display_name(region: Region, office: OfficeConfig, lang: Lang) -> str
     return region.name if lang == "zh" else region.name_en
 
 
-def _display_url(url: str) -> str:
-    parsed = urlparse(url)
-    return f"{parsed.netloc}{parsed.path}"
-
-
 def _channel_line(office: OfficeConfig, content: Content, lang: Lang) -> str:
-    pieces = []
+    """The footer's other channels; on paper in another language than Chinese, channels
+    whose details exist only in Chinese are named and pointed to the site in that language.
+    """
+    sep = "：" if lang == "zh" else ": "
+    pieces, elsewhere = [], []
     by_kind = {c.kind: c for c in office.channels}
     for kind in content.poster.channels:
         channel = by_kind.get(kind)
         if channel is None:
             continue
-        label = channel.label if lang == "zh" else channel.label_en
+        label = pick(lang, channel.label, channel.label_en)
         value = channel.value
         if kind == "online":
-            value = _display_url(office.site.url(channel.value))
+            label, value = content.poster.online_label(lang), page_url(office, lang, value)
+            value = display_url(value)
         elif value.startswith(("http://", "https://")):
-            value = _display_url(value)
-        pieces.append(f"{label}：{value}" if lang == "zh" else f"{label}: {value}")
+            value = display_url(value)
+        if lang != "zh" and has_wide(label + value):
+            elsewhere.append(label)
+        else:
+            pieces.append(f"{label}{sep}{value}")
+    if elsewhere:
+        site = display_url(page_url(office, lang))
+        pieces.append(f"{', '.join(elsewhere)}{sep}{content.poster.see_site(lang)} {site}")
     return "　".join(pieces) if lang == "zh" else "  ·  ".join(pieces)
 
 
@@ -309,9 +315,9 @@ def build_template(variant: Variant, office: OfficeConfig, content: Content) -> 
     )
 
     online = next((c for c in office.channels if c.kind == "online"), None)
-    if online is not None:
-        ops.append(TextOp(col_x, 228, online.label if zh else online.label_en, regular, 8, GREY))
-        url_text = _display_url(office.site.url(online.value))
+    if online is not None:  # named by the wording: the channel's label says "this site"
+        ops.append(TextOp(col_x, 228, words.online_label(lang), regular, 8, GREY))
+        url_text = display_url(page_url(office, lang, online.value))
         ops.append(TextOp(col_x, 234, url_text, bold, fit_size(url_text, bold, 11, col_w), RED))
 
     # -- rewards and confidentiality -----------------------------------------------------

@@ -26,7 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import crypto, tags
 from chalicelib.config.office import OfficeConfig
+from chalicelib.i18n import LANGS, Lang
 
+from . import siteurls
 from .places import Place, PlaceKind
 
 SharedReason = Literal["family", "too_few_people", "people_unknown"]
@@ -69,9 +71,9 @@ SHARED_REASON_TEXT: dict[SharedReason, tuple[str, str]] = {
 }
 
 
-def report_url(office: OfficeConfig, tag: str) -> str:
-    """The URL a poster's QR code opens."""
-    return f"{office.site.report_url}?src={tag}"
+def report_url(office: OfficeConfig, tag: str, lang: Lang = LANGS[0]) -> str:
+    """The URL a poster's QR code opens: the report form in the poster's language."""
+    return f"{siteurls.report_page(office, lang)}?src={tag}"
 
 
 class RegistryEntry(BaseModel):

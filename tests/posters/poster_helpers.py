@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.config.office import OfficeConfig
+
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("pdftoppm", "pdffonts", "pdftotext", "zbarimg")
 
@@ -53,6 +55,11 @@ class Renderer:
             ["pdffonts", str(pdf)], env=self.env, check=True, capture_output=True, text=True
         )
         return [line.split() for line in done.stdout.splitlines()[2:] if line.strip()]
+
+
+def english_form(office: OfficeConfig) -> str:
+    """The English report page, spelled out independently of ``posters.siteurls``."""
+    return f"{office.site.public_url}en/{office.site.report_path}"
 
 
 def zbar_decode(png: Path) -> list[str]:

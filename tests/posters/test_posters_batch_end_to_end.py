@@ -25,7 +25,13 @@ from pypdf import PdfReader
 from chalicelib import tags
 from chalicelib.config.office import OfficeConfig
 from posters import layout, qr
-from tests.posters.poster_helpers import Renderer, run_cli, zbar_decode, zxing_decode
+from tests.posters.poster_helpers import (
+    Renderer,
+    english_form,
+    run_cli,
+    zbar_decode,
+    zxing_decode,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -63,6 +69,7 @@ class Batch:
     returncode: int
     bad_row_numbers: list[int]
     size: layout.PaperSize = "a4"
+    lang: str = "zh"
 
 
 def _write_csv(path: Path) -> list[int]:
@@ -187,7 +194,9 @@ def _check_posters(
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(one, batch.rows))
     for row, decoded in results:
-        expected = f"{office.site.report_url}?src={row['tag']}"
+        # an English poster opens the English form, which the site serves under /en/
+        form = office.site.report_url if batch.lang == "zh" else english_form(office)
+        expected = f"{form}?src={row['tag']}"
         assert row["url"] == expected
         assert qr.encode(expected).version <= 5  # short URL, big modules
         for decoder, texts in decoded.items():
@@ -329,6 +338,7 @@ def a3_english(tmp_path_factory: pytest.TempPathFactory, tag_key_file: Path) -> 
         done.returncode,
         [],
         "a3",
+        "en",
     )
 
 
@@ -370,3 +380,18 @@ def test_ghostscript_prints_it_the_same(batch: Batch, renderer: Renderer, tmp_pa
         pp_white = sum(pp_image.convert("L").crop(band).histogram()[201:])
     # the white headline on the red band: ghostscript draws as much of it as poppler
     assert gs_white > 0.8 * pp_white > 0
+
+
+def test_batch_paper_follows_the_print_rules(batch: Batch, renderer: Renderer) -> None:
+    """Issue 11 on a batch too: no line starts with a closer, nothing says "this site"."""
+    from tests.posters.pdf_text import text_lines
+
+    closers = "，。、；：！？」』）》】〉〕”’,.;:!?)]}"
+    pdfs = [batch.out / "index.pdf", batch.out / "all-posters.pdf"]
+    pdfs += [batch.out / row["file"] for row in batch.rows[:3]]
+    for pdf in pdfs:
+        lines = text_lines(pdf, renderer.env)
+        assert lines, pdf.name
+        assert [line.text for line in lines if line.text[:1] in closers] == [], pdf.name
+        text = " ".join(line.text for line in lines)
+        assert "本网站" not in text and "this site" not in text.lower(), pdf.name
