@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS = ("serve", "keys", "reward_calc", "posters", "backup", "officer")
+COMMANDS = ("serve", "keys", "reward_calc", "posters", "backup", "officer", "check")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -87,12 +87,14 @@ def plan(
     key: bytes,
     lang: Lang,
     size: PaperSize,
+    sample: bool = False,
 ) -> list[PosterJob]:
     jobs = []
     for place in places:
         choice = choose_tag(place, office, registry, key)
         region = office.regions_by_code[place.region]
-        variant = Variant(lang=lang, size=size, issuer=region_display_name(region, office, lang))
+        issuer = region_display_name(region, office, lang)
+        variant = Variant(lang=lang, size=size, issuer=issuer, sample=sample)
         spec = PosterSpec(
             variant=variant,
             url=report_url(office, choice.tag, lang),
@@ -187,11 +189,14 @@ def build_batch(
     progress: bool | None = None,
     write_index: Callable[[BatchResult, OfficeConfig, Content, Lang], object] | None = None,
     combined: bool = False,
+    sample: bool = False,
 ) -> BatchResult:
-    """Make every poster the CSV allows; bad rows are collected, never fatal."""
+    """Make every poster the CSV allows; bad rows are collected, never fatal.
+
+    ``sample`` (a development build) puts the sample banner on every poster."""
     started = time.perf_counter()
     places, errors = read_places(places_csv, office)
-    jobs = plan(places, office, registry, key, lang, size)
+    jobs = plan(places, office, registry, key, lang, size, sample)
     result = BatchResult(out_dir=out_dir, jobs=jobs, errors=list(errors))
     result.phases["read and plan"] = time.perf_counter() - started
     by_row = {job.place.row: job for job in jobs}

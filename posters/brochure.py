@@ -201,8 +201,11 @@ def render(
     qr_url: str,
     target: Path | io.BytesIO,
     layout: booklet.Plan,
+    sample: bool = False,
 ) -> booklet.Pagination:
-    """Set the brochure at ``layout`` into ``target``; says how its pages came out."""
+    """Set the brochure at ``layout`` into ``target``; says how its pages came out.
+
+    ``sample`` (a development build) puts the sample banner on every page."""
     regular, _ = fonts.register_fonts()
     doc = _Doc(
         str(target) if isinstance(target, Path) else target,
@@ -224,16 +227,30 @@ def render(
         PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
         id="body",
     )
+
+    def banner(canvas: Any, _doc: Any) -> None:
+        if sample:
+            covers.sample_banner(canvas)
+
     doc.addPageTemplates(
         [
             PageTemplate(
                 "cover",
                 [frame],
                 onPage=lambda c, _d: covers.cover(c, office, content, lang, qr_url),
+                onPageEnd=banner,
             ),
-            PageTemplate("inner", [frame], onPage=lambda c, _d: covers.footer(c, office, lang)),
             PageTemplate(
-                "back", [frame], onPage=lambda c, _d: covers.back(c, office, content, lang, qr_url)
+                "inner",
+                [frame],
+                onPage=lambda c, _d: covers.footer(c, office, lang),
+                onPageEnd=banner,
+            ),
+            PageTemplate(
+                "back",
+                [frame],
+                onPage=lambda c, _d: covers.back(c, office, content, lang, qr_url),
+                onPageEnd=banner,
             ),
         ]
     )
@@ -244,9 +261,15 @@ def render(
 
 
 def build_brochure(
-    office: OfficeConfig, content: Content, lang: Lang, qr_url: str, target: Path
+    office: OfficeConfig,
+    content: Content,
+    lang: Lang,
+    qr_url: str,
+    target: Path,
+    sample: bool = False,
 ) -> Path:
-    """Write the brochure PDF for ``lang``; the cover QR opens ``qr_url``."""
+    """Write the brochure PDF for ``lang``; the cover QR opens ``qr_url``; ``sample`` (a
+    development build) bands every page with the sample banner."""
     for text in _all_config_text(office, lang):
         fonts.require_glyphs(text)
 
@@ -254,7 +277,7 @@ def build_brochure(
         layout = booklet.Plan(scale, ())
         return render(office, content, lang, qr_url, io.BytesIO(), layout)
 
-    render(office, content, lang, qr_url, target, booklet.plan(trial))
+    render(office, content, lang, qr_url, target, booklet.plan(trial), sample)
     return target
 
 

@@ -11,11 +11,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from chalicelib.config.office import OfficeConfig
+from chalicelib.config.publishable import SAMPLE_BANNER_TEXT
 from chalicelib.i18n import Lang
 
 from . import fonts, qr
 from .content import Content
-from .layout import DEEP_RED, GREY, INK, RED, WHITE, YELLOW
+from .layout import BLACK, DEEP_RED, GREY, INK, RED, WHITE, YELLOW
 from .siteurls import display_url
 from .textfit import fit_size, wrap
 
@@ -116,6 +117,20 @@ def back(canvas: Canvas, office: OfficeConfig, content: Content, lang: Lang, qr_
     canvas.setFillColor(GREY)
     canvas.setFont(regular, 8)
     canvas.drawString(MARGIN_X, 12 * mm, words.issued_by(lang))
+    canvas.restoreState()
+
+
+def sample_banner(canvas: Canvas) -> None:
+    """A development brochure says so across the top of every page, in both languages,
+    in the margin above the text frame: it must never be handed out as the office's."""
+    _, bold = fonts.register_fonts()
+    band = 8 * mm
+    canvas.saveState()
+    canvas.setFillColor(BLACK)
+    canvas.rect(0, PAGE_H - band, PAGE_W, band, stroke=0, fill=1)
+    canvas.setFillColor(YELLOW)
+    canvas.setFont(bold, fit_size(SAMPLE_BANNER_TEXT, bold, 8, PAGE_W / mm - 2 * MARGIN_X / mm))
+    canvas.drawCentredString(PAGE_W / 2, PAGE_H - 5.3 * mm, SAMPLE_BANNER_TEXT)
     canvas.restoreState()
 
 

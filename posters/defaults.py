@@ -63,6 +63,7 @@ class _BrochureTask:
     lang: Lang
     url: str
     pdf: Path
+    sample: bool = False
 
 
 def default_regions(office: OfficeConfig) -> list[Region]:
@@ -73,7 +74,9 @@ def default_regions(office: OfficeConfig) -> list[Region]:
 def _run(task: _PosterTask | _BrochureTask) -> str:
     designer = batch.worker_designer()
     if isinstance(task, _BrochureTask):
-        build_brochure(designer.office, designer.content, task.lang, task.url, task.pdf)
+        build_brochure(
+            designer.office, designer.content, task.lang, task.url, task.pdf, task.sample
+        )
         return str(task.pdf)
     data = render_poster(designer.template(task.spec.variant), task.spec)
     batch.write_atomically(task.pdf, data)
@@ -90,8 +93,12 @@ def build_defaults(
     processes: int | None = None,
     previews: bool = True,
     regions: Sequence[Region] | None = None,
+    sample: bool = False,
 ) -> Manifest:
-    """Write the default posters, previews, brochures and ``manifest.json`` into ``out_dir``."""
+    """Write the default posters, previews, brochures and ``manifest.json`` into ``out_dir``.
+
+    ``sample`` (a development build) puts the sample banner on every poster and page.
+    """
     if previews:
         preview.pdftoppm()  # fail before any work if poppler is missing
     (out_dir / POSTER_DIR).mkdir(parents=True, exist_ok=True)
@@ -105,7 +112,10 @@ def build_defaults(
             pdf = f"{POSTER_DIR}/{stem}.pdf"
             png = f"{POSTER_DIR}/{stem}.png" if previews else None
             variant = Variant(
-                lang=lang, size=size, issuer=region_display_name(region, office, lang)
+                lang=lang,
+                size=size,
+                issuer=region_display_name(region, office, lang),
+                sample=sample,
             )
             spec = PosterSpec(
                 variant=variant,
@@ -133,7 +143,8 @@ def build_defaults(
     brochures: dict[Lang, str] = {}
     for lang in LANGS:
         name = f"brochure-{lang}.pdf"
-        tasks.insert(0, _BrochureTask(lang, report_url(office, province_tag, lang), out_dir / name))
+        url = report_url(office, province_tag, lang)
+        tasks.insert(0, _BrochureTask(lang, url, out_dir / name, sample))
         brochures[lang] = name
 
     workers = processes or batch.default_processes()

@@ -26,6 +26,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from chalicelib.config.office import OfficeConfig, Region
+from chalicelib.config.publishable import SAMPLE_BANNER_TEXT
 from chalicelib.i18n import Lang, pick
 
 from . import fonts, qr
@@ -101,6 +102,7 @@ class Variant:
     lang: Lang
     size: PaperSize
     issuer: str  # shown top right: the issuing region or office
+    sample: bool = False  # a development build: the sample banner across the top
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,17 @@ def _warning_sign(ops: list[Op], cx: float, top: float, side: float) -> None:
         RectOp(cx - bar_w / 2, inner_top + inner_h * 0.3, bar_w, inner_h * 0.4, BLACK, bar_w / 2)
     )
     ops.append(CircleOp(cx, inner_top + inner_h * 0.82, bar_w * 0.6, BLACK))
+
+
+SAMPLE_BAND_MM = 8.5  # the sample banner's height below the trim's top edge, A4 design
+
+
+def _sample_banner(ops: list[Op], bleed: float, font: str) -> None:
+    """A development poster says so across its top, above the platform name, in both
+    languages: a print of the example configuration must never pass for the office's."""
+    ops.append(RectOp(-bleed, -bleed, A4_WIDTH + 2 * bleed, SAMPLE_BAND_MM + bleed, BLACK))
+    size = fit_size(SAMPLE_BANNER_TEXT, font, 9, A4_WIDTH - 2 * MARGIN)
+    ops.append(TextOp(A4_WIDTH / 2, 5.9, SAMPLE_BANNER_TEXT, font, size, YELLOW, "centre"))
 
 
 def build_template(variant: Variant, office: OfficeConfig, content: Content) -> Template:
@@ -360,6 +373,8 @@ def build_template(variant: Variant, office: OfficeConfig, content: Content) -> 
     for i, line in enumerate(lines):
         ops.append(TextOp(MARGIN + offset, 272 + i * 3.4, line, regular, 7.3, WHITE))
     ops.append(TextOp(A4_WIDTH - MARGIN, 285, words.issued_by(lang), regular, 7.3, WHITE, "right"))
+    if variant.sample:
+        _sample_banner(ops, bleed, bold)
 
     title_text = f"{office.office.platform_name if zh else office.office.platform_name_en}"
     strings = tuple(op.text for op in ops if isinstance(op, TextOp))

@@ -4,8 +4,15 @@
     jubao posters defaults --out build/posters [--dev-keys]
     jubao posters content [--lang zh]      # the filled-in wording as JSON, for the site
 
+A development build (the default) bands every poster and brochure page with
+"示例配置，不得对外发布 / sample configuration, not for publication". A production build
+(``--production`` or ``JUBAO_BUILD=production``) has no banner and refuses, making
+nothing, while the office configuration has a placeholder or unconfirmed value
+(``chalicelib.config.publishable``) or when asked for development keys.
+
 Exit codes: 0 all done; 1 some CSV rows made no poster (the rest were made, see the
-messages and the index sheet); 2 nothing was made (bad file, missing key or tool).
+messages and the index sheet); 2 nothing was made (bad file, missing key or tool, a
+production build refused).
 """
 
 from __future__ import annotations
@@ -94,6 +101,31 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="create development keys under the data directory if missing",
     )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="for print: no sample banner; refuse placeholders (also JUBAO_BUILD=production)",
+    )
+
+
+def _production(args: argparse.Namespace) -> bool:
+    return bool(args.production) or settings_module.from_env().build == "production"
+
+
+def _refusal(args: argparse.Namespace) -> str | None:
+    """Why a production build must not run, or None (always None in development)."""
+    from chalicelib.config import publishable
+
+    if not _production(args):
+        return None
+    if args.dev_keys:
+        return "生产构建不得使用开发密钥 / a production build takes no development keys"
+    current = settings_module.from_env()
+    office = load_office(args.office or current.office_config)  # as written, no dev keys
+    found = publishable.findings(office)
+    if found:
+        return "生产构建被拒绝 / production build refused\n" + publishable.report(found)
+    return None
 
 
 def _office(args: argparse.Namespace) -> OfficeConfig:
@@ -133,6 +165,9 @@ def _build(args: argparse.Namespace) -> int:
     from posters.tagging import Registry, RegistryError, TagKeyError
 
     try:
+        refused = _refusal(args)
+        if refused is not None:
+            return _fatal(refused)
         office = _office(args)
         key = _tag_key(args, office)
         registry_path = args.registry or (
@@ -152,6 +187,7 @@ def _build(args: argparse.Namespace) -> int:
             progress=args.progress,
             write_index=write_index_sheet,
             combined=args.combined,
+            sample=not _production(args),
         )
     except (PlacesFileError, RegistryError, TagKeyError, settings_module.SettingsError) as exc:
         return _fatal(str(exc))
@@ -181,10 +217,19 @@ def _defaults(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
+        refused = _refusal(args)
+        if refused is not None:
+            return _fatal(refused)
         office = _office(args)
         key = _tag_key(args, office)
         manifest = build_defaults(
-            args.out, office, load_content(office), key, processes=args.jobs, previews=args.previews
+            args.out,
+            office,
+            load_content(office),
+            key,
+            processes=args.jobs,
+            previews=args.previews,
+            sample=not _production(args),
         )
     except (TagKeyError, PreviewUnavailable, settings_module.SettingsError) as exc:
         return _fatal(str(exc))

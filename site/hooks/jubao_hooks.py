@@ -4,6 +4,8 @@ What happens at build time, and why here:
 
 * ``on_config``: ``site_url``, the site name and the copyright come from the office file,
   so a poster's QR code, the site and the API agree on one address and one name.
+  A production build (``JUBAO_BUILD=production``) stops here on any placeholder or
+  unconfirmed value; a development build sets the sample banner every page shows.
 * ``on_page_markdown``: ``{{ fact }}`` placeholders in the pages become configured facts.
 * ``on_page_content``: ``<!-- jubao:NAME -->`` markers become HTML blocks (channels,
   process diagram, the core's report form, the quiz, the reward rules, the posters).
@@ -39,6 +41,7 @@ from jubao_site import (
     forms,
     inline_scripts,
     posters,
+    publication,
     quiz,
     rewards,
 )
@@ -62,6 +65,8 @@ def _prefix(lang: facts.Lang) -> str:
 @event_priority(100)  # before the search plugin reads its jieba option, before i18n
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     o = _office.office
+    # production: refuse placeholders; development: the sample banner (overrides/main.html)
+    config.extra["jubao_sample_banner"] = publication.sample_banner()
     config["site_url"] = str(_office.site.public_url)
     config["site_name"] = o.platform_name
     config["copyright"] = o.name

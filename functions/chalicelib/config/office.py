@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from . import fieldpaths
+
 DEFAULT_CONFIG = Path(__file__).resolve().parents[1] / "offices" / "anhui.toml"
 
 RegionLevel = Literal["province", "city", "county"]
@@ -148,6 +150,28 @@ class PosterRules(_Frozen):
     tag_granularity: Literal["place", "region", "none"] = "place"
 
 
+class Unconfirmed(_Frozen):
+    """A value the office has not confirmed as its own: a production build refuses it.
+
+    ``path`` names the value (``chalicelib.config.fieldpaths``); ``note`` and ``note_en``
+    say why it is not confirmed, so the refusal tells the office what to check.
+    """
+
+    path: str = Field(min_length=1)
+    note: str = Field(min_length=1)
+    note_en: str = Field(min_length=1)
+
+
+class Publication(_Frozen):
+    """What the office has not confirmed yet; checked by ``config.publishable``.
+
+    Kept in the configuration, next to the values, rather than in comments, so that the
+    production build, ``jubao check --production`` and the reader see one list.
+    """
+
+    unconfirmed: tuple[Unconfirmed, ...] = ()
+
+
 class OfficeConfig(_Frozen):
     schema_: int = Field(alias="schema")
     office: OfficeInfo
@@ -160,6 +184,7 @@ class OfficeConfig(_Frozen):
     posters: PosterRules = Field(default_factory=PosterRules)
     officers: tuple[Officer, ...] = ()
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    publication: Publication = Field(default_factory=Publication)
 
     @model_validator(mode="after")
     def _consistent(self) -> OfficeConfig:
@@ -183,6 +208,16 @@ class OfficeConfig(_Frozen):
         for officer in self.officers:
             if officer.unit not in units:
                 raise ValueError(f"officer {officer.id} belongs to unknown unit {officer.unit}")
+        marked = [u.path for u in self.publication.unconfirmed]
+        if marked:
+            if len(set(marked)) != len(marked):
+                raise ValueError("publication.unconfirmed lists a path twice")
+            known_paths = fieldpaths.paths(self.model_dump(by_alias=True))
+            for path in marked:
+                if path not in known_paths or path.startswith("publication"):
+                    raise ValueError(f"publication.unconfirmed: {path!r} names no value")
+                if f"{path}_confirmed" in known_paths:  # one source of each fact
+                    raise ValueError(f"publication.unconfirmed: {path!r} has its own flag")
         return self
 
     @cached_property

@@ -22,6 +22,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     stage: str = "dev"
+    # what the site and poster builds make: "development" (the default) carries the sample
+    # banner; "production" refuses a configuration with placeholders (config.publishable)
+    build: Literal["development", "production"] = "development"
     office_config: Path | None = None
     keys_file: Path | None = None
     store: Literal["sqlite", "aws"] = "sqlite"
@@ -80,6 +83,7 @@ def _key_bytes(value: str, fallback: Path) -> bytes:
 
 _ENV = {
     "stage": "JUBAO_STAGE",
+    "build": "JUBAO_BUILD",
     "office_config": "JUBAO_OFFICE_CONFIG",
     "keys_file": "JUBAO_KEYS_FILE",
     "store": "JUBAO_STORE",
