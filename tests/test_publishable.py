@@ -81,7 +81,7 @@ def _set(data: Any, target: str, value: str, prefix: str = "") -> bool:
             if _set(data[key], target, value, path):
                 return True
     elif isinstance(data, list):
-        names = fieldpaths._item_names(data)
+        names = fieldpaths.item_names(data)
         for i, (name, item) in enumerate(zip(names, data, strict=True)):
             path = f"{prefix}[{name}]"
             if path == target:

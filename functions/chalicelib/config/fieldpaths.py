@@ -17,7 +17,7 @@ from typing import Any
 NATURAL_KEYS = ("code", "id", "kind")  # the first of these an item has names it
 
 
-def _item_names(items: list[Any]) -> list[str]:
+def item_names(items: list[Any]) -> list[str]:
     """The bracketed name of each item: its natural key if unique in the list, else its index."""
     keys: list[str | None] = []
     for item in items:
@@ -39,7 +39,7 @@ def walk(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield from walk(value, f"{prefix}.{key}" if prefix else str(key))
     elif isinstance(data, list | tuple):
         yield prefix, data
-        for name, value in zip(_item_names(list(data)), data, strict=True):
+        for name, value in zip(item_names(list(data)), data, strict=True):
             yield from walk(value, f"{prefix}[{name}]")
     else:
         yield prefix, data
