@@ -80,6 +80,13 @@ class Step(_Frozen):
     text: Text
 
 
+class ProcessLimits(_Frozen):
+    """The acceptance limit as a promise (the office confirmed it) or without a number."""
+
+    acceptance_confirmed: Text
+    acceptance_unconfirmed: Text
+
+
 class BrochureWords(_Frozen):
     title: Text
     subtitle: Text
@@ -105,6 +112,7 @@ class Content(_Frozen):
     report_kinds: tuple[ReportKind, ...]
     rewards: dict[str, RewardSet]
     confidentiality: Confidentiality
+    process_limits: ProcessLimits
     process: tuple[Step, ...]
     brochure: BrochureWords
     # the reward rule set of the office, picked from ``rewards`` at load time
@@ -217,6 +225,17 @@ def load_content(office: OfficeConfig, path: Path = CONTENT_FILE) -> Content:
         ) from None
     for lang in LANGS:
         values[lang]["tag_storage"] = str(storage[lang])
+    # the acceptance limit is a promise only when the office confirmed it as its own
+    limits = _fill(raw.get("process_limits", {}), values, "content.process_limits")
+    chosen = (
+        "acceptance_confirmed"
+        if office.rules.deadlines.acceptance_days_confirmed
+        else "acceptance_unconfirmed"
+    )
+    if not _is_text(limits.get(chosen)):
+        raise ContentError(f"content.toml has no process_limits.{chosen}")
+    for lang in LANGS:
+        values[lang]["acceptance_limit"] = limits[chosen][lang]
     rule_set = office.rules.reward_rule_set
     if rule_set not in raw.get("rewards", {}):
         raise ContentError(f"content.toml has no [rewards.{rule_set}] for this office's rule set")

@@ -305,8 +305,9 @@ def test_anhui_unpublished_tiers_are_not_determinable(fields: dict[str, Any]) ->
     assert result.reward_yuan is None
     assert result.basis.reason == "tier_not_found"
     assert "NOT_FOUND" in {c.certainty for s in result.basis.steps for c in s.citations}
-    assert "未公开或未查到" in result.basis.summary_zh
-    assert "not published or was not found" in result.basis.summary_en
+    # the certainty stays in the citations; the public text says what the calculator does
+    assert "计算器未收录" in result.basis.summary_zh and "不作推算" in result.basis.summary_zh
+    assert "holds no amount" in result.basis.summary_en
 
 
 def test_anhui_eligibility_says_national_rules_are_borrowed() -> None:
@@ -591,3 +592,33 @@ def test_basis_is_complete_and_bilingual(rule_set_name: str, c: RewardCase) -> N
         assert step.text_zh in basis.summary_zh and step.text_en in basis.summary_en
         for citation in step.citations:
             assert citation.certainty in ("C", "S", "U", "NOT_FOUND", "CONFIG")
+
+
+CERTAINTY_TAG = re.compile(r"[［\[](C|S|U|CONFIG|NOT_FOUND)[］\]]")
+RESEARCH_NOTES = (
+    "未找到",
+    "未经核实",
+    "不完整",
+    "回忆",
+    "not found",
+    "a summing",
+    "incomplete",
+    "partial",
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule_set_name=RULE_SETS, c=cases())
+def test_public_texts_carry_no_certainty_tags_or_research_notes(
+    rule_set_name: str, c: RewardCase
+) -> None:
+    # the calculator shows these on the public page; certainty stays in the citations
+    basis = evaluate(c, rule_set_name).basis
+    for text in (
+        basis.summary_zh,
+        basis.summary_en,
+        basis.rule_set_title_zh,
+        basis.rule_set_title_en,
+    ):
+        assert not CERTAINTY_TAG.search(text), text
+        assert not any(note in text for note in RESEARCH_NOTES), text

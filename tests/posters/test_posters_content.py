@@ -56,8 +56,12 @@ def test_no_configured_fact_is_written_into_the_wording(
     filled = "\n".join(all_strings(content))
     assert "{" not in filled and "}" not in filled
     process = " ".join(step.text("zh") for step in content.process)
-    for value in deadlines.values():
-        assert f"{value}日" in process  # every deadline reaches the wording, from config
+    # the reference periods reach the wording from the config; the acceptance limit only
+    # once the office confirms it, the claim period never (the reward notice sets it)
+    for name in ("verification_days", "extension_max_days", "feedback_days"):
+        assert f"{deadlines[name]}日" in process, name
+    assert not deadlines["acceptance_days_confirmed"]
+    assert f"{deadlines['acceptance_days']}日" not in process
 
 
 def test_placeholders_follow_the_office_file(tmp_path: Path, office: OfficeConfig) -> None:
@@ -97,9 +101,12 @@ def test_reward_amounts_come_from_the_rule_set(content: Content) -> None:
     rule_set = loader.load_rule_set("national-2018")
     fine = rule_set.formulas[rule_set.kinds[ReportKind("hazard")]]
     assert isinstance(fine, schema.PercentOfFine)
-    assert f"{fine.rate_basis_points // 100}%" in content.reward.points[0].zh
-    assert f"{fine.floor_yuan:,}" in content.reward.points[0].en
-    assert f"{fine.cap_yuan:,}" in content.reward.highlight.en
+    # the brochure quotes the national amounts as the national measure's; the poster's
+    # highlight and points promise no amount (which measure applies depends on the office)
+    national = content.reward.details[1]
+    assert f"{fine.rate_basis_points // 100}%" in national.zh and "30万" in national.zh
+    assert f"{fine.floor_yuan:,}" in national.en and f"{fine.cap_yuan:,}" in national.en
+    assert "万" not in content.reward.highlight.zh
     assert yuan(fine.cap_yuan, "zh") == "30万" and yuan(3000, "zh") == "3000"
 
 

@@ -143,7 +143,8 @@ def test_every_channel_of_the_config_is_listed(site: Path) -> None:
 def test_process_deadlines_from_config(site: Path) -> None:
     d = OFFICE.rules.deadlines
     zh, en = page(site, "process"), page(site, "en/process")
-    assert f"收到后 {d.acceptance_days} 日内" in zh
+    # the acceptance limit is not the office's confirmed commitment by default: not stated
+    assert not d.acceptance_days_confirmed and f"收到后 {d.acceptance_days} 日内" not in zh
     assert f"受理后 {d.verification_days} 日内" in zh
     assert f"最多 {d.extension_max_days} 日" in zh
     assert f"核查结束后 {d.feedback_days} 日内" in zh
@@ -199,9 +200,12 @@ def test_reward_rules_json_is_the_cores_export(site: Path) -> None:
 def test_reward_rules_table_shows_the_default_rule_set(site: Path) -> None:
     rule_set = loader.load_rule_set(OFFICE.rules.reward_rule_set)
     zh, en = page(site, "rewards"), page(site, "en/rewards")
-    assert rule_set.title_zh in zh and rule_set.title_en in en
-    for condition in rule_set.eligibility:
-        assert condition.reason_zh in zh and condition.reason_en in en
+    assert rule_set.title_zh in zh and rule_set.title_en in en  # the calculator's choice
+    # the page names the configured rule set's document and states its amounts once; the
+    # exclusions are the conditions in prose, each reason shown by the calculator only
+    assert f"计算器默认按《安全生产领域举报奖励办法》（{rule_set.document}）" in zh
+    assert rule_set.document in en
+    assert "jubao-exclusions" not in zh
     for formula in rule_set.formulas.values():
         if formula.formula == "percent_of_fine":
             assert f"最低 {formula.floor_yuan:,} 元" in zh

@@ -25,6 +25,8 @@ def _changed_office(tmp: Path) -> Path:
     text = text.replace("12350", "12399")  # the hotline's value, label and note
     replacements = [
         ("acceptance_days = 7", "acceptance_days = 5"),
+        # the office confirms the limit as its own: now the pages state it
+        ("acceptance_days_confirmed = false", "acceptance_days_confirmed = true"),
         ("verification_days = 60", "verification_days = 45"),
         ("min_people_per_tag = 50", "min_people_per_tag = 80"),
         ('name = "蚌埠市"', 'name = "蚌埠市（测试）"'),

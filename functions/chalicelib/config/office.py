@@ -134,6 +134,10 @@ class AuditConfig(_Frozen):
 
 class Deadlines(_Frozen):
     acceptance_days: int = Field(ge=1, le=365)
+    # True only when the office itself commits to deciding acceptance within
+    # acceptance_days (no regulation found sets it): then the site, the posters and the
+    # receipt state the limit and the due date; otherwise they promise none.
+    acceptance_days_confirmed: bool = False
     verification_days: int = Field(ge=1, le=365)
     extension_max_days: int = Field(ge=0, le=365)
     feedback_days: int = Field(ge=1, le=365)

@@ -99,6 +99,12 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+def acceptance_promised(office: OfficeConfig) -> bool:
+    """Whether pages may state an acceptance due date: only when the office confirmed the
+    acceptance limit as its own commitment (no regulation found sets one)."""
+    return office.rules.deadlines.acceptance_days_confirmed
+
+
 def t(key: str, lang: Lang) -> str:
     zh, en = TEXT[key]
     return zh if lang == "zh" else en
@@ -368,9 +374,10 @@ def receipt_page(office: OfficeConfig, lang: Lang, receipt: ReceiptResponse) -> 
         ("report_number", receipt.report_number),
         ("received_at", receipt.received_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("status", receipt.status_label if lang == "zh" else receipt.status_label_en),
-        ("acceptance_due", receipt.acceptance_due.isoformat()),
-        ("handling_unit", receipt.handling_unit),
     ]
+    if acceptance_promised(office):
+        rows.append(("acceptance_due", receipt.acceptance_due.isoformat()))
+    rows.append(("handling_unit", receipt.handling_unit))
     if receipt.source_issuer:
         rows.append(("source_issuer", receipt.source_issuer))
     details = "".join(f"<dt>{escape(t(k, lang))}</dt><dd>{escape(v)}</dd>" for k, v in rows)
@@ -452,8 +459,9 @@ def status_page(
         ("report_number", result.report_number),
         ("status", result.status_label if lang == "zh" else result.status_label_en),
         ("received_at", result.received_at.strftime("%Y-%m-%d %H:%M UTC")),
-        ("acceptance_due", result.deadlines.acceptance_due.isoformat()),
     ]
+    if acceptance_promised(office):
+        rows.append(("acceptance_due", result.deadlines.acceptance_due.isoformat()))
     if result.deadlines.verification_due:
         rows.append(("verification_due", result.deadlines.verification_due.isoformat()))
     details = "".join(f"<dt>{escape(t(k, lang))}</dt><dd>{escape(v)}</dd>" for k, v in rows)

@@ -434,7 +434,9 @@ class _Evaluation:
                     document = c.document if lang == "zh" else (c.document_en or c.document)
                     article = c.article if lang == "zh" or not c.article else f" {c.article}"
                     values = {"document": document, "article": article, "certainty": c.certainty}
-                    rendered.append(_render(cite.zh if lang == "zh" else cite.en, values))
+                    text_of = _render(cite.zh if lang == "zh" else cite.en, values)
+                    if text_of not in rendered:  # two sources of one document: named once
+                        rendered.append(text_of)
                 separator = cites.separator_zh if lang == "zh" else cites.separator_en
                 template = cites.zh if lang == "zh" else cites.en
                 text += _render(template, {"list": separator.join(rendered)})

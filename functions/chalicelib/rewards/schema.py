@@ -254,11 +254,32 @@ class Message(Text):
     separator_en: str = ""
 
 
+class Document(Frozen):
+    """An official document the public page names, with whose reports it governs.
+
+    ``url`` is the office's link to the official text; empty until the office configures
+    one (the page then names the document without a link). ``rule_set`` names the shipped
+    rule set that follows it, if any.
+    """
+
+    title_zh: str
+    title_en: str
+    number: str = ""
+    issuer_zh: str
+    issuer_en: str
+    applies_zh: str
+    applies_en: str
+    url: str = Field(default="", pattern=r"^(https://\S+)?$")
+    rule_set: str = ""
+    order: int = Field(ge=1)
+
+
 class EngineData(Frozen):
     grades: dict[Grade, GradeInfo]
     rounding_modes: dict[RoundingMode, Text]
     sources: dict[str, Citation]
     messages: dict[str, Message]
+    documents: dict[str, Document] = {}
 
     @model_validator(mode="after")
     def _complete(self) -> EngineData:

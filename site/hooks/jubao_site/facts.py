@@ -55,6 +55,26 @@ def facts(office: OfficeConfig, lang: Lang) -> dict[str, str]:
         "public_url": str(office.site.public_url),
         "report_url": office.site.report_url,
         "deadlines.acceptance_days": str(d.acceptance_days),
+        # the acceptance limit is stated only as the office's own confirmed commitment
+        "deadlines.acceptance_limit": (
+            pick(
+                lang,
+                f"收到后 {d.acceptance_days} 日内",
+                f"within {d.acceptance_days} days of receipt",
+            )
+            if d.acceptance_days_confirmed
+            else ""
+        ),
+        "deadlines.acceptance_promise": (
+            pick(
+                lang,
+                f"受理单位在收到举报后 {d.acceptance_days} 日内决定是否受理。",
+                f"The office decides within {d.acceptance_days} days of receipt whether it "
+                "accepts a report.",
+            )
+            if d.acceptance_days_confirmed
+            else ""
+        ),
         "deadlines.verification_days": str(d.verification_days),
         "deadlines.extension_max_days": str(d.extension_max_days),
         "deadlines.feedback_days": str(d.feedback_days),

@@ -18,9 +18,17 @@ def report_form(office: OfficeConfig, lang: Lang, link: Link) -> str:
     form = pages.report_form_html(office, lang)
     return (
         '<div class="jubao-poster-notice" id="poster-notice" role="status" hidden></div>'
-        f'<div id="report-app" data-status-url="{link(office.site.status_path)}">{form}</div>'
+        f'<div id="report-app" data-status-url="{link(office.site.status_path)}"'
+        f"{_acceptance(office)}>{form}</div>"
     )
 
 
 def status_form(office: OfficeConfig, lang: Lang, link: Link) -> str:
-    return f'<div id="status-app">{pages.status_form_html(office, lang)}</div>'
+    form = pages.status_form_html(office, lang)
+    return f'<div id="status-app"{_acceptance(office)}>{form}</div>'
+
+
+def _acceptance(office: OfficeConfig) -> str:
+    """Whether the page script may show the acceptance due date (as the core's pages do)."""
+    shown = "shown" if pages.acceptance_promised(office) else "hidden"
+    return f' data-acceptance-due="{shown}"'

@@ -14,14 +14,13 @@ from html import escape
 from typing import Any
 
 from chalicelib.config.office import OfficeConfig
-from chalicelib.rewards import export
+from chalicelib.rewards import export, loader
+from chalicelib.rewards.schema import Document
 
 from .blocks import Link
 from .facts import Lang, pick
 
 RULES_ASSET = "assets/reward-rules.json"
-CERTAINTY_ZH = {"C": "C", "S": "S", "U": "U", "NOT_FOUND": "未找到", "CONFIG": "CONFIG"}
-CERTAINTY_EN = {"C": "C", "S": "S", "U": "U", "NOT_FOUND": "not found", "CONFIG": "CONFIG"}
 
 
 def rule_data(office: OfficeConfig) -> dict[str, Any]:
@@ -33,224 +32,156 @@ def _yuan(amount: int, lang: Lang) -> str:
     return f"{amount:,} 元" if lang == "zh" else f"{amount:,} yuan"
 
 
-def _citations(citations: list[dict[str, Any]], lang: Lang) -> str:
-    """The sources of one rule: documents and certainty tags in one line, notes folded."""
-    if not citations:
-        return ""
-    heads, notes = [], []
-    for c in citations:
-        document = pick(lang, c["document"], c.get("document_en") or c["document"])
-        article = c.get("article") or ""
-        sep = "" if lang == "zh" or not article else " "
-        tag = (CERTAINTY_ZH if lang == "zh" else CERTAINTY_EN)[c["certainty"]]
-        head = (
-            f"{escape(document)}{sep}{escape(article)} "
-            f'<span class="jubao-certainty jubao-certainty--{c["certainty"].lower()}">'
-            f"[{escape(tag)}]</span>"
-        )
-        heads.append(head)
-        note = pick(lang, c.get("note_zh") or "", c.get("note_en") or "")
-        notes.append(
-            f"<li>{head}"
-            + (
-                f"：{escape(note)}"
-                if note and lang == "zh"
-                else f": {escape(note)}"
-                if note
-                else ""
-            )
-            + "</li>"
-        )
-    label = pick(lang, "依据", "Basis")
-    joined = "；".join(heads) if lang == "zh" else "; ".join(heads)
-    return (
-        f'<details class="jubao-cites"><summary>{label}{pick(lang, "：", ": ")}{joined}</summary>'
-        f"<ul>{''.join(notes)}</ul></details>"
+def _document_name(doc: Document, lang: Lang) -> str:
+    """The document by its title and number, linked when the office configured a link."""
+    title = pick(lang, doc.title_zh, doc.title_en)
+    number = f"（{doc.number}）" if lang == "zh" else f" ({doc.number})"
+    text = escape(title + (number if doc.number else ""))
+    if doc.url:
+        return f'<a href="{escape(doc.url)}" rel="noopener">{text}</a>'
+    return text
+
+
+def _documents(lang: Lang) -> str:
+    """Which document governs whose reports: the rules differ by accepting unit."""
+    docs = sorted(loader.engine_data().documents.values(), key=lambda d: d.order)
+    items = "".join(
+        f"<li><strong>{_document_name(d, lang)}</strong>"
+        f"{pick(lang, '：', ': ')}{escape(pick(lang, d.applies_zh, d.applies_en))}</li>"
+        for d in docs
     )
+    return f'<ul class="jubao-documents">{items}</ul>'
 
 
-def _grade_name(data: dict[str, Any], grade: str, lang: Lang) -> str:
-    info = data["grades"][grade]
-    return str(info["zh"] + "事故" if lang == "zh" else info["en"] + " accident")
-
-
-def _formula_text(data: dict[str, Any], formula: dict[str, Any], lang: Lang) -> str:
-    """A plain description of a formula's numbers (the engine's own text needs a case)."""
-    kind = formula["formula"]
-    not_found = pick(lang, "标准未找到，不计算金额", "amount not found; no sum is computed")
+def _amounts(data: dict[str, Any], name: str, lang: Lang) -> list[str]:
+    """The amounts of one rule set, one line per formula (only what the set defines)."""
+    rs = data["rule_sets"][name]
     grades = sorted(data["grades"], key=lambda g: data["grades"][g]["order"])
-    if kind == "percent_of_fine":
-        rate = formula["rate_basis_points"] / 100
-        rate_text = f"{rate:g}"
-        zero = (
-            pick(lang, "按最低奖励计", "the minimum applies")
-            if formula.get("zero_fine_policy", "floor") == "floor"
-            else pick(lang, "不予奖励", "no reward")
-        )
-        return pick(
-            lang,
-            f"行政处罚罚款合计的 {rate_text}%，最低 {_yuan(formula['floor_yuan'], lang)}，"
-            f"最高 {_yuan(formula['cap_yuan'], lang)}；属实但未处罚款的：{zero}。",
-            f"{rate_text}% of the total fines, at least {_yuan(formula['floor_yuan'], lang)} "
-            f"and at most {_yuan(formula['cap_yuan'], lang)}; verified but no fine: {zero}.",
-        )
-    if kind == "per_death_by_grade":
-        per = formula["per_death_yuan"]
-        parts = [
-            f"{_grade_name(data, g, lang)}：" if lang == "zh" else f"{_grade_name(data, g, lang)}: "
-            for g in grades
-        ]
-        lines = [
-            parts[i]
-            + (
-                pick(lang, f"每人 {_yuan(per[g], lang)}", f"{_yuan(per[g], lang)} per death")
-                if g in per
-                else not_found
+    lines: list[str] = []
+    seen: set[str] = set()
+    for formula_id in rs["kinds"].values():
+        if formula_id in seen:
+            continue
+        seen.add(formula_id)
+        kinds = [k for k, f in rs["kinds"].items() if f == formula_id]
+        label = pick(lang, "、", ", ").join(data["kinds"][k][lang] for k in kinds)
+        f = rs["formulas"][formula_id]
+        if f["formula"] == "percent_of_fine":
+            rate = f"{f['rate_basis_points'] / 100:g}"
+            text = pick(
+                lang,
+                f"行政处罚金额的 {rate}%，最低 {_yuan(f['floor_yuan'], lang)}，"
+                f"最高 {_yuan(f['cap_yuan'], lang)}",
+                f"{rate}% of the penalty, at least {_yuan(f['floor_yuan'], lang)}, "
+                f"at most {_yuan(f['cap_yuan'], lang)}",
             )
-            for i, g in enumerate(grades)
-        ]
-        head = pick(
-            lang,
-            "按最终确认的事故等级，每查实瞒报、谎报死亡 1 人：",
-            "By the final accident grade, for each verified concealed death:",
-        )
-        cap = pick(
-            lang,
-            f"最高 {_yuan(formula['cap_yuan'], lang)}。",
-            f"At most {_yuan(formula['cap_yuan'], lang)}.",
-        )
-        return head + "<br>" + "；<br>".join(lines) + ("。<br>" if lang == "zh" else ".<br>") + cap
-    if kind == "by_avoided_grade":
-        tiers = formula["tiers"]
-        lines = []
-        for g in grades:
-            if g in tiers:
-                t = tiers[g]
-                amount = pick(
-                    lang,
-                    f"{_yuan(t['min_yuan'], lang)}至{_yuan(t['max_yuan'], lang)}",
-                    f"{_yuan(t['min_yuan'], lang)} to {_yuan(t['max_yuan'], lang)}",
-                )
-            else:
-                amount = not_found
-            lines.append(
+        elif f["formula"] == "per_death_by_grade":
+            per = f["per_death_yuan"]
+            parts = [
                 pick(
                     lang,
-                    f"避免{_grade_name(data, g, lang)}：{amount}",
-                    f"avoided an {_grade_name(data, g, lang)}: {amount}",
+                    f"{data['grades'][g]['zh']} {_yuan(per[g], lang)}",
+                    f"{data['grades'][g]['en']} {per[g]:,}",
                 )
+                for g in grades
+                if g in per
+            ]
+            text = pick(
+                lang,
+                "按最终确认的事故等级，每查实瞒报、谎报死亡 1 人："
+                + "、".join(parts)
+                + f"；最高 {_yuan(f['cap_yuan'], lang)}",
+                "by the final grade, per verified concealed death: "
+                + ", ".join(parts)
+                + f" yuan; at most {_yuan(f['cap_yuan'], lang)}",
             )
-        return "<br>".join(lines)
-    raise ValueError(f"unknown formula {kind!r}")  # the core validates; a new kind needs text
-
-
-def _rule_set_html(data: dict[str, Any], name: str, lang: Lang) -> str:
-    rs = data["rule_sets"][name]
-    rows = []
-    for kind, formula_id in rs["kinds"].items():
-        formula = rs["formulas"][formula_id]
-        label = data["kinds"][kind][lang]
-        rows.append(
-            _rule_item(
-                escape(label),
-                _formula_text(data, formula, lang),
-                _citations(formula["citations"], lang),
-            )
+        else:
+            tiers = [
+                pick(
+                    lang,
+                    f"避免{data['grades'][g]['zh']}事故 {_yuan(t['min_yuan'], lang)}至"
+                    f"{_yuan(t['max_yuan'], lang)}",
+                    f"an avoided {data['grades'][g]['en']} accident "
+                    f"{t['min_yuan']:,} to {_yuan(t['max_yuan'], lang)}",
+                )
+                for g in grades
+                if (t := f["tiers"].get(g))
+            ]
+            text = pick(lang, "；", "; ").join(tiers)
+        lines.append(
+            f"<li><strong>{escape(label)}</strong>{pick(lang, '：', ': ')}{escape(text)}</li>"
         )
     if rs.get("max_single_reward_yuan") is not None:
-        rows.append(
-            _rule_item(
-                pick(lang, "单次奖励上限", "Maximum single reward"),
-                _yuan(rs["max_single_reward_yuan"], lang),
-                _citations(rs.get("max_single_citations", []), lang),
-            )
+        lines.append(
+            f"<li>{pick(lang, '单次奖励最高', 'At most per reward')} "
+            f"{_yuan(rs['max_single_reward_yuan'], lang)}</li>"
         )
     uplift = rs["employee_uplift"]
     if uplift["percent"]:
         cap = uplift.get("cap_yuan")
-        uplift_text = pick(
-            lang,
-            f"从业人员实名举报本单位的，上浮 {uplift['percent']}%"
-            + (f"，上浮后最高 {_yuan(cap, lang)}" if cap else ""),
-            f"employees reporting their own employer by name: raised by {uplift['percent']}%"
-            + (f", at most {_yuan(cap, lang)}" if cap else ""),
+        lines.append(
+            "<li>"
+            + escape(
+                pick(
+                    lang,
+                    f"从业人员实名举报本单位的，上浮 {uplift['percent']}%"
+                    + (f"，上浮后最高 {_yuan(cap, lang)}" if cap else ""),
+                    f"Employees reporting their own employer by name: raised by "
+                    f"{uplift['percent']}%" + (f", at most {_yuan(cap, lang)}" if cap else ""),
+                )
+            )
+            + "</li>"
         )
-    else:
-        uplift_text = pick(lang, "不上浮", "no uplift")
-    rows.append(
-        _rule_item(
-            pick(lang, "从业人员举报本单位", "Employees reporting their employer"),
-            escape(uplift_text),
-            _citations(uplift["citations"], lang),
-        )
-    )
-    mode = data["rounding_modes"][rs["rounding"]["mode"]][lang]
-    rows.append(
-        _rule_item(
-            pick(lang, "取整", "Rounding"),
-            escape(mode),
-            _citations(rs["rounding"]["citations"], lang),
-        )
-    )
-    rows.append(
-        _rule_item(
-            pick(lang, "联名举报", "Joint reports"),
-            pick(lang, "奖金平均分配", "the reward is split equally"),
-            _citations(rs["joint_split"]["citations"], lang),
-        )
-    )
-    exclusions = "".join(
-        f"<li>{escape(pick(lang, e['reason_zh'], e['reason_en']))}"
-        f"{_citations(e['citations'] + rs.get('eligibility_citations', []), lang)}</li>"
-        for e in rs["eligibility"]
-    )
-    title = escape(pick(lang, rs["title_zh"], rs["title_en"]))
-    partial = (
-        '<p class="jubao-warning">'
-        f"{pick(lang, '本规则集不完整。', 'This rule set is incomplete.')}</p>"
-        if rs.get("partial")
-        else ""
-    )
-    return (
-        f'<p class="jubao-ruleset__title"><strong>{title}</strong></p>'
-        f"{partial}<p>{escape(pick(lang, rs['note_zh'], rs['note_en']))}</p>"
-        f'<dl class="jubao-rules">{"".join(rows)}</dl>'
-        f"<p><strong>{pick(lang, '不予奖励的情形', 'When nothing is paid')}</strong></p>"
-        f'<ul class="jubao-exclusions">{exclusions}</ul>'
-    )
-
-
-def _rule_item(case: str, standard: str, citations: str) -> str:
-    return f"<dt>{case}</dt><dd><p>{standard}</p>{citations}</dd>"
+    return lines
 
 
 def rules_table(office: OfficeConfig, lang: Lang) -> str:
+    """Which rules apply to whom, then the amounts the calculator uses by default.
+
+    The certainty of each rule stays in the rule-set data (``chalicelib/rulesets``); the
+    page names the documents and states the configured rules plainly.
+    """
     data = rule_data(office)
     default = data["default_rule_set"]
-    html = [
-        f'<div class="jubao-ruleset" id="ruleset-{default}">'
-        f"{_rule_set_html(data, default, lang)}</div>"
+    rs = data["rule_sets"][default]
+    documents = {d.rule_set: d for d in loader.engine_data().documents.values() if d.rule_set}
+    doc = documents.get(default)
+    title = _document_name(doc, lang) if doc else escape(pick(lang, rs["title_zh"], rs["title_en"]))
+    others = [
+        escape(pick(lang, r["title_zh"], r["title_en"]))
+        for n, r in data["rule_sets"].items()
+        if n != default
     ]
-    others = [n for n in data["rule_sets"] if n != default]
-    if others:
-        html.append(
-            "<p>"
-            + pick(
-                lang,
-                "以下规则集也可在计算器中选用，用于比较（本平台默认不采用）：",
-                "These rule sets can also be chosen in the calculator for comparison "
-                "(not this platform's default):",
-            )
-            + "</p>"
+    return (
+        "<p>"
+        + pick(
+            lang,
+            "奖励实行“谁受理、谁奖励”：由受理举报的部门按其适用的办法认定和发放，各地、各行业标准不同。",
+            "Whoever accepts a report pays its reward, under the rules that apply to that "
+            "office; they differ by place and sector.",
         )
-    for name in others:
-        rs = data["rule_sets"][name]
-        html.append(
-            f'<details class="jubao-ruleset" id="ruleset-{escape(name)}"><summary>'
-            f"{escape(pick(lang, rs['title_zh'], rs['title_en']))}</summary>"
-            f"{_rule_set_html(data, name, lang)}</details>"
+        + "</p>"
+        + _documents(lang)
+        + "<p>"
+        + pick(
+            lang,
+            "其他市、县受理的举报，按当地的办法执行。",
+            "Reports accepted by other cities and counties follow local rules.",
         )
-    return "".join(html)
+        + "</p>"
+        + f'<div class="jubao-ruleset" id="ruleset-{escape(default)}"><p>'
+        + pick(lang, f"计算器默认按{title}估算：", f"By default the calculator applies {title}:")
+        + f'</p><ul class="jubao-rules">{"".join(_amounts(data, default, lang))}</ul></div>'
+        + "<p>"
+        + pick(
+            lang,
+            "计算器中还可选用：" + "；".join(others) + "。实际金额以受理单位依法作出的决定为准。",
+            "The calculator also offers: "
+            + "; ".join(others)
+            + ". The accepting office's lawful decision sets the actual amount.",
+        )
+        + "</p>"
+    )
 
 
 # ---- the calculator form ----------------------------------------------------------------
@@ -341,11 +272,16 @@ def calculator(office: OfficeConfig, lang: Lang, site_link: Link) -> str:
         ),
         _number(
             "fine_total_yuan",
-            pick(lang, "行政处罚罚款合计（元）", "Total fines (yuan)"),
+            pick(lang, "行政处罚金额（元）", "Penalty (yuan)"),
             0,
             0,
             limits["max_fine_yuan"],
-            pick(lang, "对单位及有关人员的罚款之和", "fines on the unit and persons concerned"),
+            pick(
+                lang,
+                "单位和有关人员都被罚款的，是否合计以受理单位认定为准",
+                "If both the unit and individuals were fined, the office decides whether "
+                "the fines are added up",
+            ),
             step="0.01",
         ),
         '<div class="field" data-field="accident_grade"><label for="c-accident_grade">'
@@ -356,9 +292,9 @@ def calculator(office: OfficeConfig, lang: Lang, site_link: Link) -> str:
         '<p class="field-hint" id="c-accident_grade-hint">'
         + pick(
             lang,
-            "瞒报、谎报事故：最终确认的等级；隐患或违法行为：举报避免的事故等级（部分规则集使用）",
+            "瞒报、谎报事故：最终确认的等级；隐患或违法行为：举报避免的事故等级（部分办法使用）",
             "Concealed accident: its final grade. Hazard or violation: the grade of the "
-            "accident avoided (used by some rule sets).",
+            "accident avoided (used by some rules).",
         )
         + "</p></div>",
         _number(
@@ -371,8 +307,8 @@ def calculator(office: OfficeConfig, lang: Lang, site_link: Link) -> str:
     ]
     needs_js = pick(
         lang,
-        "计算器需要启用浏览器的 JavaScript。上面的表格列出了全部规则。",
-        "The calculator needs JavaScript. The table above lists every rule.",
+        "计算器需要启用浏览器的 JavaScript。上面列出了计算器采用的标准。",
+        "The calculator needs JavaScript. The standards it applies are listed above.",
     )
     return (
         f'<form class="jubao-calc" id="reward-calculator" data-rules="{site_link(RULES_ASSET)}" '

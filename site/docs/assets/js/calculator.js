@@ -16,11 +16,11 @@
     paid: ["估算奖励", "Estimated reward"],
     range: ["至", " to "],
     each: ["每人", "each"],
-    not_paid: ["不予奖励", "No reward"],
+    not_paid: ["估算：无奖励", "Estimate: no reward"],
     not_determinable: ["无法确定金额", "No amount can be determined"],
     decide: ["具体金额由核查部门在此范围内决定。", "The verifying department sets the amount within this range."],
     basis: ["计算依据", "How this was worked out"],
-    partial: ["注意：所选规则集不完整。", "Note: the chosen rule set is incomplete."],
+    partial: ["计算器只收录了所选办法中的部分档次。", "The calculator holds only some tiers of the chosen rules."],
     yuan: [" 元", " yuan"],
     error: ["无法计算：", "Cannot calculate: "],
     load: ["奖励规则加载失败，请刷新页面重试。", "The reward rules could not be loaded; reload the page."]

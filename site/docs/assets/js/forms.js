@@ -217,6 +217,13 @@
     if (on) { b.dataset.label = b.textContent; b.textContent = text; b.disabled = true; }
     else if (b.dataset.label) { b.textContent = b.dataset.label; b.disabled = false; }
   }
+  /* The acceptance due date is shown only when the office confirmed the limit as its own
+     commitment (the site build says so on the form's wrapper, as the core's pages do). */
+  function acceptancePromised(id) {
+    var box = document.getElementById(id);
+    return !!box && box.dataset.acceptanceDue === "shown";
+  }
+
   function facts(rows) {
     var dl = el("dl", { className: "jubao-facts" });
     rows.forEach(function (r) {
@@ -314,7 +321,7 @@
           [t("number"), r.report_number],
           [t("received"), localTime(r.received_at)],
           [t("status"), EN ? r.status_label_en : r.status_label],
-          [t("acceptance_due"), r.acceptance_due],
+          [t("acceptance_due"), acceptancePromised("report-app") ? r.acceptance_due : null],
           [t("unit"), r.handling_unit],
           [t("issuer"), r.source_issuer]
         ]),
@@ -375,7 +382,7 @@
         facts([
           [t("number"), s.report_number],
           [t("received"), localTime(s.received_at)],
-          [t("acceptance_due"), s.deadlines && s.deadlines.acceptance_due],
+          [t("acceptance_due"), acceptancePromised("status-app") && s.deadlines ? s.deadlines.acceptance_due : null],
           [t("verification_due"), s.deadlines && s.deadlines.verification_due],
           [t("supplements"), s.supplements]
         ]),

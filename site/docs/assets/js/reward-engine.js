@@ -548,11 +548,12 @@
         var rendered = [];
         for (var j = 0; j < step.citations.length; j += 1) {
           var c = step.citations[j];
-          rendered.push(render(zh ? m.citation.zh : m.citation.en, {
+          var named = render(zh ? m.citation.zh : m.citation.en, {
             document: zh ? c.document : (c.document_en || c.document),
             article: zh || !c.article ? c.article : " " + c.article,
             certainty: c.certainty
-          }));
+          });
+          if (rendered.indexOf(named) < 0) rendered.push(named); // one document, named once
         }
         text += render(zh ? m.citations.zh : m.citations.en, {
           list: rendered.join(zh ? m.citations.separator_zh : m.citations.separator_en)
