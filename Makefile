@@ -52,7 +52,7 @@ lint: setup ## ruff and mypy (strict) over all the code
 bench: setup system site
 	$(RUN) python bench/run_all.py
 
-mutation: setup ## mutation-test the security core (mutmut; ~12 min on 2 cores; not part of test)
+mutation: setup ## mutation-test the security core (mutmut; ~30 min on 2 cores; not part of test)
 	nice -n 19 $(RUN) python mutation/run.py
 
 requirements: setup ## the Lambda's dependencies, exported from the lock

@@ -170,3 +170,23 @@ def test_a_derived_key_is_keyed_blake2b_of_nothing_personalised_by_its_purpose()
     assert crypto.derive_key(master, b"idempotency") == expected
     assert crypto.derive_key(master, b"upload-ticket") != expected
     assert len(crypto.derive_key(master, b"x")) == crypto.KEY_BYTES
+
+
+def test_verify_says_no_to_every_wrong_signature_key_or_message():
+    """crypto.verify is the yes/no every officer request and checkpoint rests on: each
+    way to be wrong is a plain False (never True, never an exception)."""
+    seed, public = crypto.generate_signing_keypair()
+    _, other = crypto.generate_signing_keypair()
+    message = b"jubao/test message"
+    signature = crypto.sign(seed, message)
+    assert crypto.verify(public, message, signature) is True
+    assert crypto.verify(public, message + b"!", signature) is False  # another message
+    assert crypto.verify(other, message, signature) is False  # another key
+    flipped = bytes([signature[0] ^ 1]) + signature[1:]
+    assert crypto.verify(public, message, flipped) is False  # a damaged signature
+    assert crypto.verify(public, message, signature[:63]) is False  # too short
+    assert crypto.verify(public, message, signature + b"\x00") is False  # too long
+    short_key = crypto.b64e(crypto.b64d(public)[:31])
+    assert crypto.verify(short_key, message, signature) is False  # a key of 31 bytes
+    assert crypto.verify(short_key, message, signature[:63]) is False  # both wrong
+    assert crypto.verify("not base64!", message, signature) is False

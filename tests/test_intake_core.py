@@ -449,3 +449,25 @@ def test_an_unknown_region_is_a_field_error_of_the_region(world: World) -> None:
         world.intake.unit_for("999999")
     assert refused.value.code == "validation_failed"
     assert _field_codes(refused.value) == [("region", "unknown_region")]
+
+
+def test_a_report_goes_to_the_nearest_unit_with_both_keys(tmp_path: Path) -> None:
+    """A unit with only one of its two keys is skipped for its parent: a report is never
+    sealed to a unit whose custodian (or content) key is missing."""
+    from chalicelib.config.office import load_office
+
+    _, content = crypto.generate_keypair()
+    _, custodian = crypto.generate_keypair()
+    both = {"content_key": content, "custodian_key": custodian}
+    city = load_office().unit_above(s.UNIT)
+    assert city is not None
+    store = SqliteStore(tmp_path / "jubao.sqlite3")
+    try:
+        for half in ({"custodian_key": custodian}, {"content_key": content}):
+            office = load_office().with_unit_keys({s.UNIT: half, city.code: both})
+            intake = s.make_intake(store, office)
+            assert intake.handling_unit(s.UNIT).code == city.code
+        office = load_office().with_unit_keys({s.UNIT: both, city.code: both})
+        assert s.make_intake(store, office).handling_unit(s.UNIT).code == s.UNIT
+    finally:
+        store.close()

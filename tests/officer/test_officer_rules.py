@@ -107,6 +107,7 @@ def test_identity_grant_and_log_rules(office):
     assert not access.may_grant(who(office, "c-handler"), record)
     assert not access.may_grant(who(office, "o-intake"), record)
     assert access.valid_grantee(who(office, "c-handler2"), record)
+    assert access.valid_grantee(who(office, "c-intake"), record)  # an intake officer too
     assert not access.valid_grantee(who(office, "c-custodian"), record)
     assert not access.valid_grantee(who(office, "city-handler"), record)
     assert not access.valid_grantee(None, record)
@@ -191,6 +192,18 @@ def test_unsigned_refusals_reach_the_log_at_a_bounded_rate_and_are_all_counted(
         app.close()
 
 
+def test_the_refusal_sampler_admits_only_when_a_whole_token_is_back():
+    from chalicelib.officer.refusals import RefusalSampler
+
+    sampler = RefusalSampler(per_minute=2)  # one token every 30 s, two at first
+    assert [sampler.admit(0.0), sampler.admit(0.0)] == [0, 0]
+    assert sampler.admit(0.0) is None  # 30 s to wait
+    assert sampler.admit(29.5) is None  # half a second to wait: still not written
+    assert sampler.admit(30.5) == 2  # a token back: written, counting the two before
+    assert sampler.admit(30.5) is None
+    assert sampler.admit(61.0) == 1
+
+
 def test_checkpoints_are_signed_at_least_daily_and_only_when_the_log_grew(office, tmp_path: Path):
     seed, _ = crypto.generate_signing_keypair()
     now = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
@@ -217,6 +230,36 @@ def test_checkpoints_are_signed_at_least_daily_and_only_when_the_log_grew(office
         assert latest is not None and latest.size == 2
         assert [c.size for c in store.list_checkpoints(COUNTY)] == [1, 2]
         assert housekeeping.run(app, now[0]) == {"checkpoints": 0, "nonces_purged": 0}
+    finally:
+        store.close()
+
+
+def test_due_checkpoints_count_every_unit_and_a_day_is_a_day(office, tmp_path: Path):
+    seed, _ = crypto.generate_signing_keypair()
+    now = [datetime(2026, 12, 1, 8, tzinfo=UTC)]
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    app = create_app(
+        Settings(data_dir=tmp_path, log_key=seed), office=office, store=store, clock=lambda: now[0]
+    )
+
+    def refusal(unit: str) -> None:
+        app.trail.refusal(
+            log=unit, actor=None, action=AuditAction.refusal, case=None, code="signature_missing"
+        )
+
+    try:
+        refusal(OTHER)
+        refusal(COUNTY)
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 2  # both units, counted
+        now[0] += timedelta(days=2)
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 0  # old, but nothing new
+        # OTHER (listed before COUNTY) is up to date; COUNTY grew: it is still signed
+        refusal(COUNTY)
+        assert housekeeping.sign_due_checkpoints(app, now[0]) == 1
+        refusal(COUNTY)
+        now[0] += timedelta(days=1)  # exactly a day after the last checkpoint
+        assert housekeeping.run(app, now[0]) == {"checkpoints": 1, "nonces_purged": 0}
+        assert [c.size for c in store.list_checkpoints(COUNTY)] == [1, 2, 3]
     finally:
         store.close()
 

@@ -540,9 +540,12 @@ def test_list_cases_first_page_and_limits(store: SqliteStore | AwsStore) -> None
     page, after = store.list_cases(unit, open_only=False, limit=3, after=after)
     assert (page, after) == ([made[3]], None)
     assert store.list_cases(fresh_unit()) == ([], None)
-    for limit in (0, -1, 10_001):
+    for limit in (0, -1, 10_001, True, 2.0, "2"):
         with pytest.raises(ValueError):
-            store.list_cases(unit, limit=limit)
+            store.list_cases(unit, limit=limit)  # type: ignore[arg-type]
+    # a page that ends exactly at the last case has no next page
+    page, after = store.list_cases(unit, open_only=False, limit=4)
+    assert len(page) == 4 and after is None
 
 
 def _b64(raw: bytes) -> str:
