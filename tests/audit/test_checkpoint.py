@@ -233,3 +233,50 @@ def test_spoiled_notes_parse_or_are_checkpoint_errors(data):
             return
         if cp.note_body(spoiled) != HEAD.body():
             assert verified == set()
+
+
+# ---- the edges of a signed note (each kills a mutant make mutation found) ---------------
+
+_SIG = "— someone " + crypto.b64e(b"\x01" * 4 + b"\x02" * 64) + "\n"
+
+
+def test_split_note_takes_the_last_blank_line_as_the_start_of_the_signatures():
+    body, signatures = cp.split_note("a\n\nb\n\n" + _SIG)
+    assert body == "a\n\nb\n"
+    assert [name for name, _, _ in signatures] == ["someone"]
+
+
+def test_split_note_accepts_its_limits_exactly_and_refuses_one_more():
+    at_most = "o\n\n" + _SIG * cp.MAX_SIGNATURES
+    assert len(cp.split_note(at_most)[1]) == cp.MAX_SIGNATURES
+    with pytest.raises(cp.CheckpointError):
+        cp.split_note("o\n\n" + _SIG * (cp.MAX_SIGNATURES + 1))
+    filler = cp.MAX_NOTE_CHARS - len("\n\n" + _SIG)
+    longest = "x" * filler + "\n\n" + _SIG
+    assert len(longest) == cp.MAX_NOTE_CHARS
+    assert cp.split_note(longest)[0] == "x" * filler + "\n"
+    with pytest.raises(cp.CheckpointError):
+        cp.split_note("x" + longest)
+
+
+def test_note_joins_several_signature_lines_as_they_are():
+    assert cp.note("body\n", "— a x\n", "— b y\n") == "body\n\n— a x\n— b y\n"
+
+
+def test_unknown_and_broken_keys_before_a_good_signature_do_not_hide_it():
+    signed = server_note()
+    _, stranger = crypto.generate_signing_keypair()
+    body, _ = cp.split_note(signed)
+    # lines first of a stranger (not trusted), then of a name whose trusted key is broken
+    ahead = cp.sign_note(body, "stranger", crypto.generate_signing_keypair()[0])
+    broken = cp.sign_note(body, "broken", crypto.generate_signing_keypair()[0])
+    text = body + "\n" + ahead + broken + signed[len(body) + 1 :]
+    trusted = {**TRUSTED, "broken": "not-a-key"}
+    assert cp.verify_note(text, trusted) == {cp.SERVER_NAME}
+    assert cp.known_signers(text, trusted) == {cp.SERVER_NAME}
+    assert stranger not in trusted.values()
+
+
+def test_origins_take_office_codes_in_either_case():
+    assert cp.origin_for("ah", "340104") == "ah.jubao/340104"
+    assert cp.origin_for("AH-1", "340104") == "AH-1.jubao/340104"

@@ -245,3 +245,28 @@ def test_consistency_proofs_verify_for_the_true_pair_only(leaves, data):
         assert not merkle.verify_consistency(old, new, old_root, new_root, spoiled)
         assert not merkle.verify_consistency(old, new, old_root, new_root, proof[:-1])
         assert not merkle.verify_consistency(old, new, old_root, new_root, [*proof, new_root])
+
+
+def test_consistency_with_malformed_arguments_is_false_never_an_error():
+    leaves = [bytes([i]) * 32 for i in range(8)]
+    old, new = merkle.root(leaves[:3]), merkle.root(leaves)
+    proof = merkle.consistency_proof(leaves, 3)
+    assert merkle.verify_consistency(3, 8, old, new, proof)
+    for args in [
+        ("3", 8, old, new, proof),
+        (3, "8", old, new, proof),
+        (3, 8, old[:31], new, proof),
+        (3, 8, old, new[:31], proof),
+        (3, 8, old, new, "not a list"),
+        (3, 8, old, new, [p[:31] for p in proof]),
+        (-1, 8, old, new, proof),
+    ]:
+        assert merkle.verify_consistency(*args) is False  # type: ignore[arg-type]
+    assert merkle.verify_inclusion(0, 8, leaves[0], "x", new) is False  # type: ignore[arg-type]
+
+
+def test_no_consistency_proof_from_the_empty_tree():
+    leaves = [bytes([i]) * 32 for i in range(4)]
+    for old_size in (0, -1, 5):
+        with pytest.raises(ValueError):
+            merkle.consistency_proof(leaves, old_size)

@@ -404,3 +404,12 @@ def test_consistency_between_two_signed_heads(old, new):
 def test_officer_key_is_the_one_that_signed():
     assert crypto.verify_key_from_seed(OFFICER[0]) == OFFICER[1]
     assert OFFICER_ID.startswith("340104-")
+
+
+def test_a_broken_link_after_a_server_signed_entry_blames_the_later_entry():
+    """The server signed entry 1, so its bytes are authentic: when entry 2 does not link
+    to it, entry 2 is the one out of line."""
+    entries = make_log(["server", "server"])
+    entries.append(make_entry(2, "cd" * 32, "server"))
+    result = check(entries, notes(entries, [3]))
+    assert not result.ok and result.first_bad == 2
