@@ -14,35 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib import crypto
 from chalicelib.config.office import OfficeConfig, Officer, Role
+from chalicelib.officer.access import supervises
 from jubao.officer import casework
-from jubao.officer.client import segment
+from jubao.officer.client import ApiClient, segment
+from jubao.officer.errors import OfficerError
 from jubao.officer.keyfile import OfficerKeys, UnitRole
 from jubao.officer.recovery import open_unit_key, recover_key, seal_unit_key_for, split_key
 
 
-class ActionError(Exception):
+class ActionError(OfficerError):
     """A command this machine refuses before asking the server; bilingual, no secrets."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def __str__(self) -> str:
-        return f"{self.zh} / {self.en}"
-
-
-class Client(Protocol):
-    @property
-    def officer(self) -> str: ...
-
-    def get(self, path: str, query: Mapping[str, object] | None = None) -> dict[str, Any]: ...
-
-    def post(self, path: str, json_body: Any) -> dict[str, Any]: ...
 
 
 def _case_path(number: str, tail: str = "") -> str:
@@ -63,12 +48,12 @@ def roster_officer(office: OfficeConfig, officer_id: str) -> Officer:
 # ---- reading -------------------------------------------------------------------------------
 
 
-def whoami(client: Client) -> dict[str, Any]:
+def whoami(client: ApiClient) -> dict[str, Any]:
     return client.get("/me")
 
 
 def list_cases(
-    client: Client,
+    client: ApiClient,
     *,
     unit: str | None = None,
     after: str | None = None,
@@ -119,7 +104,7 @@ class OpenedCase:
         }
 
 
-def show_case(client: Client, keys: OfficerKeys, number: str) -> OpenedCase:
+def show_case(client: ApiClient, keys: OfficerKeys, number: str) -> OpenedCase:
     """Fetch a case and open, on this machine, every part the officer's keys open."""
     view = client.get(_case_path(number))
     if view.get("content") is None:
@@ -132,12 +117,12 @@ def show_case(client: Client, keys: OfficerKeys, number: str) -> OpenedCase:
     return OpenedCase(view, content, opened)
 
 
-def fetch_attachment(client: Client, keys: OfficerKeys, number: str, attachment: str) -> bytes:
+def fetch_attachment(client: ApiClient, keys: OfficerKeys, number: str, attachment: str) -> bytes:
     answer = client.get(_case_path(number, f"/attachments/{segment(attachment)}"))
     return casework.open_attachment(attachment, answer.get("sealed"), keys)
 
 
-def open_identity(client: Client, keys: OfficerKeys, number: str) -> dict[str, Any] | None:
+def open_identity(client: ApiClient, keys: OfficerKeys, number: str) -> dict[str, Any] | None:
     """The reporter's identity (custodian only); None for an anonymous report."""
     answer = client.get(_case_path(number, "/identity"))
     if answer.get("identity") is None:
@@ -164,48 +149,46 @@ def _grantee(office: OfficeConfig, view: Mapping[str, Any], officer_id: str) -> 
     return grantee
 
 
+def _grant_body(
+    client: ApiClient, keys: OfficerKeys, view: Mapping[str, Any], grantee: Officer
+) -> dict[str, Any]:
+    """The case's version as seen and every data key re-wrapped, here, for ``grantee``."""
+    number = casework.case_number(view)
+    wraps = casework.make_wraps(
+        view, keys, grantee.encryption_key, set(), casework.attachment_fetcher(client, number)
+    )
+    return {"to": grantee.id, "expected_version": view["case"]["version"], "wraps": wraps}
+
+
 def assign(
-    client: Client, office: OfficeConfig, keys: OfficerKeys, number: str, to: str
+    client: ApiClient, office: OfficeConfig, keys: OfficerKeys, number: str, to: str
 ) -> dict[str, Any]:
     """Sign for a case and grant it to ``to``: its data keys re-wrapped on this machine."""
     view = client.get(_case_path(number))
-    grantee = _grantee(office, view, to)
-    wraps = casework.make_wraps(
-        view, keys, grantee.encryption_key, set(), casework.attachment_fetcher(client, number)
-    )
-    return client.post(
-        _case_path(number, "/grant"),
-        {"to": to, "expected_version": view["case"]["version"], "wraps": wraps},
-    )
+    body = _grant_body(client, keys, view, _grantee(office, view, to))
+    return client.post(_case_path(number, "/grant"), body)
 
 
 def transfer(
-    client: Client, office: OfficeConfig, keys: OfficerKeys, number: str, old: str, new: str
+    client: ApiClient, office: OfficeConfig, keys: OfficerKeys, number: str, old: str, new: str
 ) -> dict[str, Any]:
     view = client.get(_case_path(number))
-    grantee = _grantee(office, view, new)
-    wraps = casework.make_wraps(
-        view, keys, grantee.encryption_key, set(), casework.attachment_fetcher(client, number)
-    )
-    return client.post(
-        _case_path(number, "/transfer"),
-        {"from": old, "to": new, "expected_version": view["case"]["version"], "wraps": wraps},
-    )
+    body = _grant_body(client, keys, view, _grantee(office, view, new))
+    return client.post(_case_path(number, "/transfer"), {"from": old, **body})
 
 
 def escalate(
-    client: Client, office: OfficeConfig, keys: OfficerKeys, number: str, to: str
+    client: ApiClient, office: OfficeConfig, keys: OfficerKeys, number: str, to: str
 ) -> dict[str, Any]:
     """Re-wrap a case, on this machine, for a supervisor of a unit above (audited there).
 
-    The supervisor's public key comes from the local roster, and only a supervisor of a
-    unit above the case's own is accepted, so a case cannot be escalated sideways.
+    The supervisor's public key comes from the local roster, and the rule is the
+    server's own (``access.supervises``), so a case cannot be escalated sideways.
     """
     view = client.get(_case_path(number))
     target = roster_officer(office, to)
-    unit = view["case"].get("unit")
-    above = {u.code for u in _units_above(office, str(unit))}
-    if not (target.has(Role.supervisor) and target.unit in above):
+    unit = str(view["case"].get("unit"))
+    if not supervises(office, target, unit):
         raise ActionError(
             f"{to} 不是承办单位 {unit} 上级单位的监督人员。",
             f"{to} is not a supervisor of a unit above {unit}.",
@@ -214,25 +197,10 @@ def escalate(
         raise ActionError(
             f"{to} 已因利害关系被回避。", f"{to} is excluded from this case (conflict of interest)."
         )
-    wraps = casework.make_wraps(
-        view, keys, target.encryption_key, set(), casework.attachment_fetcher(client, number)
-    )
-    return client.post(
-        _case_path(number, "/escalate"),
-        {"to": to, "expected_version": view["case"]["version"], "wraps": wraps},
-    )
+    return client.post(_case_path(number, "/escalate"), _grant_body(client, keys, view, target))
 
 
-def _units_above(office: OfficeConfig, unit: str) -> list[Any]:
-    chain = []
-    above = office.unit_above(unit)
-    while above is not None:
-        chain.append(above)
-        above = office.unit_above(above.code)
-    return chain
-
-
-def _versioned(client: Client, number: str, action: str, officer_id: str) -> dict[str, Any]:
+def _versioned(client: ApiClient, number: str, action: str, officer_id: str) -> dict[str, Any]:
     view = client.get(_case_path(number))
     return client.post(
         _case_path(number, f"/{action}"),
@@ -240,11 +208,11 @@ def _versioned(client: Client, number: str, action: str, officer_id: str) -> dic
     )
 
 
-def revoke(client: Client, number: str, officer_id: str) -> dict[str, Any]:
+def revoke(client: ApiClient, number: str, officer_id: str) -> dict[str, Any]:
     return _versioned(client, number, "revoke", officer_id)
 
 
-def exclude(client: Client, number: str, officer_id: str) -> dict[str, Any]:
+def exclude(client: ApiClient, number: str, officer_id: str) -> dict[str, Any]:
     return _versioned(client, number, "exclude", officer_id)
 
 
@@ -267,7 +235,7 @@ _ROLE_ZH: dict[str, str] = {"content": "内容", "custodian": "身份信息保�
 
 
 def record_key_event(
-    client: Client,
+    client: ApiClient,
     action: str,
     unit: str,
     role: UnitRole,
@@ -343,7 +311,7 @@ def public_entry(keys: OfficerKeys) -> dict[str, Any]:
 
 __all__ = [
     "ActionError",
-    "Client",
+    "ApiClient",
     "OpenedCase",
     "assign",
     "enrol_package",

@@ -23,10 +23,10 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from pydantic import ValidationError
 
@@ -35,6 +35,8 @@ from chalicelib.audit import merkle
 from chalicelib.audit.entries import AuditEntry
 from chalicelib.audit.verify import VerifyResult, verify_consistency_between, verify_log
 from chalicelib.config.office import OfficeConfig, Role
+from jubao.officer.client import ApiClient
+from jubao.officer.errors import OfficerError
 from jubao.officer.keyfile import OfficerKeys
 
 SEEN_FORMAT: Final = "jubao-officer-seen"
@@ -45,25 +47,8 @@ _AWAITING_WITNESS: Final = ": not cosigned by a witness"
 _PAGE_LIMIT: Final = 10_000  # pages asked for before giving up on a growing log
 
 
-class AuditError(Exception):
+class AuditError(OfficerError):
     """The log cannot be checked or cosigned; ``zh`` and ``en`` are for the officer."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def __str__(self) -> str:
-        return f"{self.zh} / {self.en}"
-
-
-class _Client(Protocol):
-    @property
-    def officer(self) -> str: ...
-
-    def get(self, path: str, query: Mapping[str, object] | None = None) -> dict[str, Any]: ...
-
-    def post(self, path: str, json_body: Any) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -172,7 +157,7 @@ def _bad(what: str) -> AuditError:
     return AuditError(f"服务器返回的{what}格式不正确。", f"The server's {what} is malformed.")
 
 
-def fetch_entries(client: _Client, unit: str) -> list[AuditEntry]:
+def fetch_entries(client: ApiClient, unit: str) -> list[AuditEntry]:
     """Every entry of the unit's log, oldest first, page after page."""
     entries: list[AuditEntry] = []
     for _ in range(_PAGE_LIMIT):
@@ -189,7 +174,7 @@ def fetch_entries(client: _Client, unit: str) -> list[AuditEntry]:
     raise _bad("audit log")
 
 
-def fetch_checkpoints(client: _Client, unit: str) -> list[str]:
+def fetch_checkpoints(client: ApiClient, unit: str) -> list[str]:
     answer = client.get(f"/audit/{unit}/checkpoints")
     listed = answer.get("checkpoints")
     if not isinstance(listed, list):
@@ -200,14 +185,14 @@ def fetch_checkpoints(client: _Client, unit: str) -> list[str]:
     return [n for n in found if isinstance(n, str)]
 
 
-def fetch_latest(client: _Client, unit: str) -> str:
+def fetch_latest(client: ApiClient, unit: str) -> str:
     note = client.get(f"/audit/{unit}/checkpoint").get("note")
     if not isinstance(note, str):
         raise _bad("checkpoint")
     return note
 
 
-def fetch_consistency(client: _Client, unit: str, old: int, new: int) -> list[bytes]:
+def fetch_consistency(client: ApiClient, unit: str, old: int, new: int) -> list[bytes]:
     proof = client.get(f"/audit/{unit}/consistency", {"old": old, "new": new}).get("proof")
     if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
         raise _bad("consistency proof")
@@ -246,7 +231,7 @@ def _head(note: str) -> notes.Checkpoint:
 
 
 def check_against_seen(
-    client: _Client,
+    client: ApiClient,
     unit: str,
     seen_note: str | None,
     new_note: str,
@@ -295,7 +280,7 @@ def _report(unit: str, result: VerifyResult, extra: list[str], latest: int | Non
 
 
 def verify_unit(
-    client: _Client, office: OfficeConfig, unit: str, seen: Seen, *, remember: bool = True
+    client: ApiClient, office: OfficeConfig, unit: str, seen: Seen, *, remember: bool = True
 ) -> Report:
     """Fetch and check a unit's whole log; remember its latest head if all holds.
 
@@ -329,7 +314,7 @@ class Cosigned:
 
 
 def cosign_unit(
-    client: _Client, office: OfficeConfig, keys: OfficerKeys, unit: str, seen: Seen
+    client: ApiClient, office: OfficeConfig, keys: OfficerKeys, unit: str, seen: Seen
 ) -> Cosigned:
     """Check the unit's latest head and its entries, then cosign it as a witness.
 

@@ -13,31 +13,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from pydantic import ValidationError
 
 from chalicelib import crypto
+from jubao.officer.client import ApiClient
+from jubao.officer.errors import OfficerError
 from jubao.officer.keyfile import OfficerKeys
 
 # fetches the sealed envelope of one attachment (``GET .../attachments/{id}``)
 AttachmentFetch = Callable[[str], Any]
 
 
-class CaseworkError(Exception):
+class CaseworkError(OfficerError):
     """A part that cannot be opened or wrapped; ``zh`` and ``en`` are for the officer.
 
     Never carries plaintext or key bytes, and no library exception is chained to it.
     """
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
-
-    def __str__(self) -> str:
-        return f"{self.zh} / {self.en}"
 
 
 def _no_key() -> CaseworkError:
@@ -156,11 +150,7 @@ def attachment_ids(view: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(v for v in listed if isinstance(v, str)))
 
 
-class _Getter(Protocol):
-    def get(self, path: str, query: Mapping[str, object] | None = None) -> dict[str, Any]: ...
-
-
-def attachment_fetcher(client: _Getter, number: str) -> AttachmentFetch:
+def attachment_fetcher(client: ApiClient, number: str) -> AttachmentFetch:
     """``make_wraps``'s fetch of attachment envelopes, through an officer client."""
 
     def fetch(attachment_id: str) -> Any:

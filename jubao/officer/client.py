@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from jubao.officer.keyfile import OfficerKeys
 from jubao.officer.signing import sign_request
@@ -79,6 +79,18 @@ def segment(value: str) -> str:
 
 def compact_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class ApiClient(Protocol):
+    """What casework, auditing and the commands need of a client: ``OfficerClient``, or a
+    stand-in that answers the same calls (a test's, the console's)."""
+
+    @property
+    def officer(self) -> str: ...
+
+    def get(self, path: str, query: Mapping[str, object] | None = None) -> dict[str, Any]: ...
+
+    def post(self, path: str, json_body: Any) -> dict[str, Any]: ...
 
 
 class OfficerClient:
@@ -202,6 +214,7 @@ def _refusal(exc: urllib.error.HTTPError) -> OfficerApiError:
 
 __all__ = [
     "PREFIX",
+    "ApiClient",
     "OfficerApiError",
     "OfficerClient",
     "canonical_query",

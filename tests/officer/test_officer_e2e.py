@@ -155,22 +155,27 @@ def refused(call: Any, status: int, code: str) -> OfficerApiError:
     return caught.value
 
 
-def grant(officers: Officers, intake: str, number: str, to: str) -> dict[str, Any]:
-    client = officers.client(intake)
+def rewrap(officers: Officers, by: str, number: str, to: str, route: str) -> dict[str, Any]:
+    """A case's data keys wrapped, on ``by``'s machine, for ``to``, posted to ``route``."""
+    client = officers.client(by)
     view = client.get(f"/cases/{number}")
     grantee = officers.office().officer(to)
     assert grantee is not None
     wraps = casework.make_wraps(
         view,
-        officers.keys(intake),
+        officers.keys(by),
         grantee.encryption_key,
         set(),
         casework.attachment_fetcher(client, number),
     )
     return client.post(
-        f"/cases/{number}/grant",
+        f"/cases/{number}/{route}",
         {"to": to, "expected_version": view["case"]["version"], "wraps": wraps},
     )
+
+
+def grant(officers: Officers, intake: str, number: str, to: str) -> dict[str, Any]:
+    return rewrap(officers, intake, number, to, "grant")
 
 
 def refusals_in_log(officers: Officers, reader: str, unit: str) -> list[dict[str, Any]]:
@@ -368,21 +373,7 @@ def test_units_above_see_metadata_only(server, officers):
 
 
 def escalate(officers: Officers, by: str, number: str, to: str) -> dict[str, Any]:
-    client = officers.client(by)
-    view = client.get(f"/cases/{number}")
-    target = officers.office().officer(to)
-    assert target is not None
-    wraps = casework.make_wraps(
-        view,
-        officers.keys(by),
-        target.encryption_key,
-        set(),
-        casework.attachment_fetcher(client, number),
-    )
-    return client.post(
-        f"/cases/{number}/escalate",
-        {"to": to, "expected_version": view["case"]["version"], "wraps": wraps},
-    )
+    return rewrap(officers, by, number, to, "escalate")
 
 
 def test_a_handler_escalates_a_case_upward_and_only_that_supervisor_opens_it(server, officers):

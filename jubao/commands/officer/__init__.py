@@ -17,10 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jubao.officer.actions import ActionError
-from jubao.officer.auditing import AuditError
-from jubao.officer.casework import CaseworkError
 from jubao.officer.client import OfficerApiError
+from jubao.officer.errors import OfficerError
 from jubao.officer.keyfile import KeyFileError
 from jubao.officer.recovery import RecoveryError
 
@@ -192,7 +190,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> int:
             exc.status,
             REFUSED if exc.refused else UNREACHABLE,
         )
-    except (ActionError, CaseworkError, AuditError) as exc:
+    except OfficerError as exc:  # ActionError, CaseworkError, AuditError
         return fail(ctx, "refused_here", exc.zh, exc.en, 0, REFUSED)
     except KeyFileError as exc:
         return fail(ctx, "key_file", "密钥文件无法使用。", str(exc), 0, REFUSED)
