@@ -80,7 +80,6 @@ from .layout import (
     checkpoint_partition,
     item_key,
     nonce_key,
-    report_partition,
     wrap_key,
 )
 from .retry import backoff, client_errors, error_code
@@ -175,14 +174,7 @@ class AwsCases(AwsTable):
         return page, encode_cursor(unit, open_only, last_key, last_number)
 
     def list_wraps(self, number: str, officer: str) -> list[Wrap]:
-        items = self._query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": s_attr(report_partition(number)),
-                ":prefix": s_attr(f"{WRAP_SORT_PREFIX}{officer}#"),
-            },
-            ConsistentRead=True,
-        )
+        items = self._report_items(number, f"{WRAP_SORT_PREFIX}{officer}#")
         # an officer id that extends this one ("a#b" after "a") shares the prefix
         return [w for w in (wrap_from(i) for i in items) if w.officer == officer]
 
@@ -294,14 +286,7 @@ class AwsCases(AwsTable):
 
     def list_entries_with_ids(self, number: str) -> list[tuple[str, Entry]]:
         """An entry's id is its number within the report (its sort key's counter)."""
-        items = self._query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :entry)",
-            ExpressionAttributeValues={
-                ":pk": s_attr(report_partition(number)),
-                ":entry": s_attr(ENTRY_SORT_PREFIX),
-            },
-            ConsistentRead=True,
-        )
+        items = self._report_items(number, ENTRY_SORT_PREFIX)
         return [
             (str(int(req_str(item, "sk")[len(ENTRY_SORT_PREFIX) :])), entry_from(item))
             for item in items
@@ -335,14 +320,7 @@ class AwsCases(AwsTable):
 
     def case_audit(self, number: str, limit: int) -> list[AuditRecord]:
         """The case's pointers (keys only, in its report's partition), then the leaves."""
-        pointers = self._query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": s_attr(report_partition(number)),
-                ":prefix": s_attr(CASE_AUDIT_PREFIX),
-            },
-            ConsistentRead=True,
-        )
+        pointers = self._report_items(number, CASE_AUDIT_PREFIX)
         leaves = sorted(case_audit_leaf(req_str(item, "sk")) for item in pointers)
         wanted = leaves[-limit:] if limit > 0 else []
         keys = [audit_leaf_key(log, index) for log, index in wanted]

@@ -71,7 +71,6 @@ from .layout import (
     attachment_key,
     idem_key,
     report_key,
-    report_partition,
 )
 from .retry import backoff, client_errors, error_code
 from .uploads import S3Uploads
@@ -283,14 +282,7 @@ class AwsReports(AwsTable):
         raise StoreError("entry append kept conflicting")
 
     def list_entries(self, number: str, kind: str | None = None) -> list[Entry]:
-        items = self._query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :entry)",
-            ExpressionAttributeValues={
-                ":pk": s_attr(report_partition(number)),
-                ":entry": s_attr(ENTRY_SORT_PREFIX),
-            },
-            ConsistentRead=True,
-        )
+        items = self._report_items(number, ENTRY_SORT_PREFIX)
         entries = [entry_from(item) for item in items]
         return [e for e in entries if kind is None or e.kind == kind]
 

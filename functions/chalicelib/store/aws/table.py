@@ -15,7 +15,9 @@ from ..base import (
 )
 from .codec import (
     req_str,
+    s_attr,
 )
+from .layout import report_partition
 from .retry import backoff, client_errors, error_code
 from .uploads import S3Uploads
 
@@ -132,6 +134,18 @@ class AwsTable:
     def _query(self, **query: Any) -> Iterator[dict[str, Any]]:
         """Every item a DynamoDB query matches, following its pages."""
         return self._pages("query", query)
+
+    def _report_items(self, number: str, prefix: str) -> Iterator[dict[str, Any]]:
+        """The items of a report's partition whose sort key starts with ``prefix`` (its
+        entries, wraps or audit pointers), read consistently, page by page."""
+        return self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": s_attr(report_partition(number)),
+                ":prefix": s_attr(prefix),
+            },
+            ConsistentRead=True,
+        )
 
     def _pages(self, operation: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Every item of a paginated DynamoDB ``query`` or ``scan``."""
