@@ -23,6 +23,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "kind": ("举报类型", "What are you reporting?"),
     "region": ("发生地区", "Where is it?"),
     "region_pick": ("请选择地区", "Choose a region"),
+    "region_city_level": ("（市本级/不确定区县）", " (city level, or not sure which county)"),
     "industry": ("所属行业", "Industry"),
     "industry_pick": ("请选择行业", "Choose an industry"),
     "unit_name": ("被举报单位名称", "Name of the unit reported"),
@@ -160,13 +161,37 @@ def _text_input(
 def _region_select(
     office: OfficeConfig, lang: Lang, values: Mapping[str, str], errors: Mapping[str, str]
 ) -> str:
+    """The region list: the province, then one ``<optgroup>`` per city with its counties.
+
+    With a hundred county-level divisions a flat list is hard to scan; grouped, the city
+    itself heads its group (市本级, or for a reporter who does not know the county) and its
+    counties follow. Native ``<optgroup>`` keeps it accessible; the options keep the full
+    names (合肥市瑶海区), so the closed list and a screen reader never show a bare 郊区.
+    """
     chosen = values.get("region", "")
+
+    def option(region: Region, label: str) -> str:
+        selected = " selected" if region.code == chosen else ""
+        return f'<option value="{region.code}"{selected}>{escape(label)}</option>'
+
+    cities = {r.code for r in office.regions if r.level == "city"}
+    counties: dict[str, list[Region]] = {}
+    for region in office.regions:
+        if region.level == "county" and region.parent in cities:
+            counties.setdefault(region.parent, []).append(region)
+    grouped = {c.code for below in counties.values() for c in below}
     options = [f'<option value="">{escape(t("region_pick", lang))}</option>']
     for region in office.regions:
-        indent = "\u3000" if region.level == "county" else ""
-        selected = " selected" if region.code == chosen else ""
-        label = indent + escape(_name(region, lang))
-        options.append(f'<option value="{region.code}"{selected}>{label}</option>')
+        if region.code in grouped:
+            continue  # listed in its city's group
+        below = counties.get(region.code, [])
+        if not below:
+            options.append(option(region, _name(region, lang)))
+            continue
+        options.append(f'<optgroup label="{escape(_name(region, lang))}">')
+        options.append(option(region, _name(region, lang) + t("region_city_level", lang)))
+        options.extend(option(c, _name(c, lang)) for c in below)
+        options.append("</optgroup>")
     invalid = ' aria-invalid="true"' if "region" in errors else ""
     inner = (
         f'<label for="f-region">{escape(t("region", lang))}</label>'
