@@ -444,6 +444,24 @@
     });
   }
 
+  /* ---- the region from the poster tag -------------------------------------------- */
+  // A poster's QR link is /report/?src=<region code>-<place>.<mac> (chalicelib/tags.py).
+  // While no region is chosen, start from the poster's: only the tag's shape is checked
+  // here (its MAC is the server's to check), and a code the list does not offer, or any
+  // damaged tag, changes nothing. The reporter can always choose another region.
+  var TAG_REGION = /^([0-9]{6})-[a-z][a-z0-9-]{0,40}\.[A-Za-z0-9_-]{8,16}$/;
+  function prefillRegion(form) {
+    var select = form.elements.region;
+    if (!select || select.value || !window.URLSearchParams) return;
+    var src = new URLSearchParams(location.search).get("src") || "";
+    var match = src.length <= 80 ? TAG_REGION.exec(src) : null;
+    if (!match) return;
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === match[1]) { select.value = match[1]; return; }
+    }
+  }
+
+  if (reportForm) prefillRegion(reportForm);
   if (reportForm) enhanceReport(reportForm);
   if (statusForm) enhanceStatus(statusForm);
 })();
