@@ -46,7 +46,7 @@ serve: setup
 lint: setup ## ruff and mypy (strict) over all the code
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy functions jubao posters infra bench mutation
+	$(RUN) mypy functions jubao posters infra bench mutation tools
 	MYPYPATH=site/hooks $(RUN) mypy site/hooks/jubao_hooks.py site/hooks/jubao_site
 
 bench: setup system site

@@ -48,9 +48,7 @@ FIXTURE = {
 
 
 def _rows(snapshot: dict[str, object]) -> list[tuple[str, str, str, str, str | None]]:
-    return [
-        (r.code, r.name, r.name_en, r.level, r.parent) for r in generate.regions(snapshot)
-    ]
+    return [(r.code, r.name, r.name_en, r.level, r.parent) for r in generate.regions(snapshot)]
 
 
 def test_the_transformation_of_a_small_slice() -> None:
@@ -110,9 +108,7 @@ def test_names_are_unique_within_each_parent() -> None:
 
 def test_counts_per_city_match_the_package() -> None:
     in_package = Counter(
-        a["cityCode"] + "00"
-        for a in SNAPSHOT["areas"]
-        if not 71 <= int(a["code"][4:6]) <= 80
+        a["cityCode"] + "00" for a in SNAPSHOT["areas"] if not 71 <= int(a["code"][4:6]) <= 80
     )
     in_office = Counter(r.parent for r in OFFICE.regions if r.level == "county")
     assert in_office == in_package
@@ -251,7 +247,7 @@ def test_the_form_groups_counties_under_their_city() -> None:
     assert [v for _, v, _ in rows[1:]] == [r.code for r in OFFICE.regions]  # each once
     groups = Counter(g for g, _, _ in rows if g)
     assert len(groups) == 16 and groups["合肥市"] == 10 and groups["铜陵市"] == 5
-    assert (("铜陵市", "340700", "铜陵市（市本级/不确定区县）") in rows)
+    assert ("铜陵市", "340700", "铜陵市（市本级/不确定区县）") in rows
     assert ("铜陵市", "340711", "铜陵市郊区") in rows
     for group, value, _ in rows[2:]:
         region = OFFICE.regions_by_code[value]

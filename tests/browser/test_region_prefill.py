@@ -58,9 +58,7 @@ def test_a_damaged_tag_leaves_the_region_empty_and_the_report_goes_through(
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_without_javascript_nothing_is_preselected(
-    site: Site, new_context: ContextFactory
-) -> None:
+def test_without_javascript_nothing_is_preselected(site: Site, new_context: ContextFactory) -> None:
     page = new_context(java_script_enabled=False).new_page()
     page.goto(f"{site.url}/report/?src={genuine_tag(site, COUNTY)}")
     expect(page.locator("#f-region")).to_have_value("")

@@ -32,7 +32,7 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,15 +79,16 @@ class RegionRow:
     parent: str | None
 
 
-def _no_hanzi_reading(chars: str) -> list[str]:
+def _no_hanzi_reading(chars: str) -> str:
     raise ValueError(f"no pinyin for {chars!r}")
 
 
 def romanize(hanzi: str) -> str:
     """Hanyu pinyin of a place name as one word: 马鞍山 -> Ma'anshan, 六安 -> Lu'an."""
     reading = PLACE_READINGS.get(hanzi)
-    errors: Callable[[str], list[str]] = _no_hanzi_reading
-    syllables = list(reading) if reading else lazy_pinyin(hanzi, Style.NORMAL, errors=errors)
+    syllables = (
+        list(reading) if reading else lazy_pinyin(hanzi, Style.NORMAL, errors=_no_hanzi_reading)
+    )
     word = ""
     for i, syllable in enumerate(syllables):
         if i and syllable[0] in "aoe":  # the apostrophe of the pinyin rules
@@ -113,8 +114,13 @@ def regions(snapshot: dict[str, Any]) -> list[RegionRow]:
     pcode = province["code"] + "0000"
     province_en = romanize(_stem(province["name"], "省"))
     rows = [
-        RegionRow(pcode, f"{province['name']}（省级）", f"{province_en} (provincial level)",
-                  "province", None)
+        RegionRow(
+            pcode,
+            f"{province['name']}（省级）",
+            f"{province_en} (provincial level)",
+            "province",
+            None,
+        )
     ]
     cities: dict[str, RegionRow] = {}
     for city in snapshot["cities"]:
