@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from chalice.app import Chalice, CloudWatchEvent, Rate, Response
@@ -40,12 +41,28 @@ def canonical_query(params: Mapping[str, str] | None) -> str:
     return urlencode(sorted((params or {}).items()), quote_via=quote)
 
 
+def signed_path(event: Mapping[str, Any], template: str) -> str:
+    """The path as the officer sent and signed it (RFC 9421 ``@path``).
+
+    Chalice's ``request.path`` is the route's template (``/api/officer/cases/{number}``,
+    API Gateway's ``resourcePath``), which no client signs. API Gateway puts the path
+    itself in the event's ``path`` (below the stage); Chalice's local server and test
+    client put it in ``requestContext.path``. Without either the template stays, and the
+    signature check refuses: the safe direction.
+    """
+    context = event.get("requestContext")
+    for path in (event.get("path"), context.get("path") if isinstance(context, Mapping) else None):
+        if isinstance(path, str) and path:
+            return path
+    return template
+
+
 def _call(route: Route, params: Mapping[str, str]) -> Response:
     request = app.current_request
     assert request is not None
     http_request = new_request(
         request.method,
-        request.path,
+        signed_path(request.to_original_event(), request.path),
         dict(request.headers),
         request.raw_body,
         "unknown",  # officers are known by their signatures; no address is kept

@@ -78,3 +78,26 @@ def test_the_doors_share_no_route():
     assert all(p.startswith("/api/officer/") for p in officer_paths)
     assert not any(p.startswith("/api/officer") for p in public_paths)
     assert public_function.app.app_name != officer_function.app.app_name
+
+
+def test_a_route_with_parameters_checks_the_path_that_was_signed(officer_keys):
+    """Chalice's ``request.path`` is the route's template; the signature covers the path."""
+    path = "/api/officer/cases/99999999"
+
+    def signed_for(signed_path: str) -> dict[str, str]:
+        return sign_request(
+            "GET",
+            signed_path,
+            None,
+            b"",
+            officer_id=officer_keys.officer,
+            signing_seed_b64=officer_keys.signing_seed,
+        )
+
+    with Client(officer_function.app) as client:
+        answer = client.http.get(path, headers=signed_for(path))
+        assert answer.status_code == 404, answer.body
+        assert json.loads(answer.body)["error"]["code"] == "case_unknown"
+        template = client.http.get(path, headers=signed_for("/api/officer/cases/{number}"))
+        assert template.status_code == 401
+        assert json.loads(template.body)["error"]["code"] == "signature_invalid"
