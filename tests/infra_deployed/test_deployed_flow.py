@@ -50,7 +50,7 @@ from jubao.officer.devroster import ensure_dev_roster
 from jubao.officer.keyfile import OfficerKeys, read_keyfile
 from jubao.officer.signing import sign_request
 from tests.api.client import NO_RATE_LIMITS
-from tests.infra_deployed.conftest import ROOT, Stack, scrub_jubao_env
+from tests.infra_deployed.stack import ROOT, Stack, scrub_jubao_env
 from tests.store.moto_env import REGION
 from tests.test_attachments import photo
 
