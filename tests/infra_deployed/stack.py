@@ -129,8 +129,9 @@ def deploy(moto: Moto, stage: str) -> Stack:
 
 
 def template_resource(kind: str) -> dict[str, Any]:
-    [found] = [r for r in TEMPLATE["Resources"].values() if r["Type"] == kind]
-    return found
+    found: list[dict[str, Any]] = [r for r in TEMPLATE["Resources"].values() if r["Type"] == kind]
+    [only] = found
+    return only
 
 
 def put_back_versioning(stack: Stack) -> None:
@@ -147,7 +148,7 @@ def wipe(stack: Stack) -> None:
     the resources themselves stay as deployed."""
     ddb = boto3.client("dynamodb", region_name=REGION)
     table = stack.outputs["TableName"]
-    keys = [
+    keys: list[Any] = [
         {"pk": item["pk"], "sk": item["sk"]}
         for page in ddb.get_paginator("scan").paginate(
             TableName=table, ProjectionExpression="pk, sk"
@@ -155,12 +156,12 @@ def wipe(stack: Stack) -> None:
         for item in page["Items"]
     ]
     for start in range(0, len(keys), 25):
-        batch = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+        batch: list[Any] = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
         ddb.batch_write_item(RequestItems={table: batch})
     s3 = boto3.client("s3", region_name=REGION)
     bucket = stack.outputs["BucketName"]
     for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        objects = [
+        objects: list[Any] = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}
             for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]

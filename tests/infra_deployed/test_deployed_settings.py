@@ -38,7 +38,7 @@ def props(kind: str) -> dict[str, Any]:
     return result
 
 
-def answer(call: Callable[[], dict[str, Any]]) -> Any:
+def answer(call: Callable[[], Any]) -> Any:
     """An API's answer without its metadata, or ``("error", code)``."""
     try:
         result = dict(call())
@@ -75,10 +75,9 @@ def _bucket_key_enabled(stack: Stack) -> Any:
     return rule["BucketKeyEnabled"]
 
 
-def _table(stack: Stack) -> dict[str, Any]:
+def _table(stack: Stack) -> Any:
     ddb = boto3.client("dynamodb", region_name=REGION)
-    table: dict[str, Any] = ddb.describe_table(TableName=stack.outputs["TableName"])["Table"]
-    return table
+    return ddb.describe_table(TableName=stack.outputs["TableName"])["Table"]
 
 
 def _pitr(stack: Stack) -> Any:
@@ -223,7 +222,7 @@ def test_the_bucket_sends_staged_uploads_to_eventbridge_for_the_sealer() -> None
     assert props("AWS::S3::Bucket")["NotificationConfiguration"] == {
         "EventBridgeConfiguration": {"EventBridgeEnabled": True}
     }
-    pattern = public_function.STAGED_UPLOAD
+    pattern: Any = public_function.STAGED_UPLOAD
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["object"]["key"] == [{"prefix": STAGING_PREFIX}]
 
