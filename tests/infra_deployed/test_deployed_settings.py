@@ -208,7 +208,10 @@ def test_what_moto_drops_is_asserted_on_the_template(
 ) -> None:
     assert dropped.read_back(observed_stack) == dropped.moto_answers
     module_name, test_name = dropped.asserted_by.split("::")
-    asserting = getattr(importlib.import_module(module_name), test_name)
+    asserting = getattr(importlib.import_module(module_name), test_name, None)
+    assert asserting is not None, (
+        f"{dropped.asserted_by} is gone: name the test that asserts {dropped.property} now"
+    )
     assert dropped.property in inspect.getsource(asserting), test_name
     assert dropped.property in json.dumps(TEMPLATE), "the template does not ask for it"
 
