@@ -13,8 +13,9 @@ stack's outputs), against moto's HTTP server:
 3. the public function takes the report claiming the file, and a supplement;
 4. an intake officer reads the case and the file through the officers' function with
    signed requests; only their machine, with their development key file, decrypts;
-   the reads, and a refused read by an officer without access, are in the unit's audit
-   log, which verifies against the server's checkpoint.
+   the unit's custodian alone opens the reporter's identity; the reads, and a refused
+   read by an officer without access, are in the unit's audit log, which verifies
+   against the server's checkpoint as the unit above cosigned it.
 
 Then every item of the table and every object version of the bucket is searched for the
 report's plaintext, the reporter, the receipt, the file's metadata and the uploader's
@@ -322,6 +323,15 @@ def test_a_report_through_the_deployed_functions_is_read_only_on_the_officers_ma
             actions.show_case(handler, roster.keys(f"{UNIT}-handler"), number)
         assert (refused.value.status, refused.value.code) == (403, "case_forbidden")
 
+        # the reporter's identity: for the custodian's key file alone
+        custodian_keys = roster.keys(f"{UNIT}-custodian")
+        custodian = LambdaOfficerClient(door.http, custodian_keys)
+        identity = actions.open_identity(custodian, custodian_keys, number)
+        assert identity is not None and identity["name"] == reporter
+        sealed_identity = custodian.get(f"/cases/{number}/identity")["identity"]
+        with pytest.raises(casework.CaseworkError):
+            casework.open_identity(number, sealed_identity, intake_keys)
+
         # the unit above witnesses the log's checkpoint (stored on the deployed table too)
         checkpoint = intake.get(f"/audit/{UNIT}/checkpoint")
         witness_keys = roster.keys(WITNESS)
@@ -341,6 +351,8 @@ def test_a_report_through_the_deployed_functions_is_read_only_on_the_officers_ma
         ("read_case", f"{UNIT}-intake", "ok", {"access": "unit_key"}, "request"),
         ("read_case", f"{UNIT}-intake", "ok", {"attachment": ticket["attachment_id"]}, "request"),
         ("refusal", f"{UNIT}-handler", "case_forbidden", {"attempted": "read_case"}, "server"),
+        ("read_identity", f"{UNIT}-custodian", "ok", {}, "request"),
+        ("read_identity", f"{UNIT}-custodian", "ok", {}, "request"),
     ]
     office = roster.office()
     result = verify_log(
