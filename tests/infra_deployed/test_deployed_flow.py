@@ -84,8 +84,8 @@ class Roster:
 
 @pytest.fixture(scope="module")
 def roster(tmp_path_factory: pytest.TempPathFactory) -> Roster:
-    """Development keys and a development roster of the city and the province (12 key
-    files, not the whole office's 133)."""
+    """Development keys, and a development roster of the city and the province only (12
+    key files, not one set per unit of the whole office)."""
     data = tmp_path_factory.mktemp("deployed") / "data"
     keys_dir = data / "keys"
     ensure_dev_keys(load_office(), keys_dir)
