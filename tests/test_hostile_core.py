@@ -404,7 +404,7 @@ def test_refused_form_post_stores_no_file_and_says_so(
     )
     page = call(forms.form_report, body, ctype)
     assert page.status == status
-    assert "您选择的文件未保存" in page.body
+    assert "您选择的文件没有保存" in page.body
     assert stored_attachments(env) == 0
 
 
@@ -421,7 +421,7 @@ def test_accepted_form_post_stores_its_files_once(env: Path) -> None:
     again = call(forms.form_report, body, ctype)  # a double click
     assert (first.status, again.status) == (201, 200)
     assert stored_attachments(env) == 1
-    assert "您选择的文件未保存" not in first.body
+    assert "您选择的文件没有保存" not in first.body
 
 
 def test_refused_form_supplement_stores_no_file(env: Path) -> None:
@@ -429,7 +429,7 @@ def test_refused_form_supplement_stores_no_file(env: Path) -> None:
     files = [("p.jpg", "image/jpeg", photo())]
     short, ctype = multipart({"receipt": receipt, "text": "x"}, files)
     page = call(forms.form_supplement, short, ctype)
-    assert page.status == 422 and "您选择的文件未保存" in page.body
+    assert page.status == 422 and "您选择的文件没有保存" in page.body
     wrong, ctype = multipart({"receipt": "1234-5678-ABCD-EFGH-JKMN-PQRS", "text": "补充"}, files)
     assert call(forms.form_supplement, wrong, ctype).status == 404
     assert stored_attachments(env) == 0

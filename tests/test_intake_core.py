@@ -230,11 +230,11 @@ def test_a_file_claimed_meanwhile_is_a_field_error(
     with pytest.raises(ApiError) as refused:
         world.intake.submit(dict(REPORT, unit_name="另一个工地"))
     assert refused.value.code == "validation_failed"
-    assert _field_error(refused.value) == [("attachments", "invalid_format")]
+    assert _field_error(refused.value) == [("attachments", "attachment_unknown")]
     with pytest.raises(ApiError) as refused:
         world.intake.supplement({"receipt": printed, "text": "补充内容补充内容"})
     assert refused.value.code == "validation_failed"
-    assert _field_error(refused.value) == [("attachments", "invalid_format")]
+    assert _field_error(refused.value) == [("attachments", "attachment_unknown")]
 
 
 def test_replay_of_a_lost_race_is_what_the_store_says(
@@ -350,10 +350,42 @@ def test_the_deadline_of_a_new_report(world: World) -> None:
     result = world.intake.submit(REPORT)
     days = world.intake.office.rules.deadlines.acceptance_days
     received = result.response.received_at
-    assert result.response.acceptance_due - received.date() in (
+    stored = world.store.get_report(_number(result.response.receipt))
+    assert stored is not None  # the case clock counts it, promised or not
+    assert stored.acceptance_due - received.date() in (
         timedelta(days=days),
         timedelta(days=days + 1),  # the calendar day in China may be the next one
     )
+
+
+def _promising(world: World) -> None:
+    office = world.intake.office
+    rules = office.rules.model_copy(
+        update={
+            "deadlines": office.rules.deadlines.model_copy(
+                update={"acceptance_days_confirmed": True}
+            )
+        }
+    )
+    world.intake.office = office.model_copy(update={"rules": rules})
+
+
+def test_acceptance_due_is_told_only_as_the_offices_own_commitment(world: World) -> None:
+    assert not world.intake.office.rules.deadlines.acceptance_days_confirmed
+    silent = world.intake.submit(REPORT).response
+    status = world.intake.status({"receipt": silent.receipt})
+    assert silent.acceptance_due is None and status.deadlines.acceptance_due is None
+    # absent from the JSON, not null: nothing a client could show as a date
+    assert "acceptance_due" not in json.loads(silent.model_dump_json())
+    assert "acceptance_due" not in json.loads(status.model_dump_json())["deadlines"]
+
+    _promising(world)
+    told = world.intake.submit(dict(REPORT, unit_name="另一家单位")).response
+    stored = world.store.get_report(_number(told.receipt))
+    assert stored is not None and told.acceptance_due == stored.acceptance_due
+    assert json.loads(told.model_dump_json())["acceptance_due"] == stored.acceptance_due.isoformat()
+    again = world.intake.status({"receipt": told.receipt})
+    assert again.deadlines.acceptance_due == stored.acceptance_due
 
 
 # ---- how many files, and which ones, a report may claim -----------------------------------
@@ -395,7 +427,11 @@ def test_listed_and_posted_files_count_together(world: World) -> None:
         )
     for refused in (report, supplement):
         assert refused.value.code == "too_many_attachments"
-        assert _field_codes(refused.value) == [("attachments", "invalid_format")]
+        assert _field_codes(refused.value) == [("attachments", "too_many_attachments")]
+        # the refusal names the configured limit, for the request and on the field
+        detail = refused.value.as_dict()["error"]
+        assert "最多 2 个文件" in detail["message_zh"] and "2 files at most" in detail["message_en"]
+        assert detail["fields"][0]["message_zh"] == detail["message_zh"]
 
 
 def test_files_posted_with_a_supplement_are_sealed_into_it(world: World) -> None:
@@ -424,7 +460,7 @@ def test_a_supplement_claiming_a_file_never_uploaded_is_refused_before_the_store
             {"receipt": printed, "text": "补充材料补充材料", "attachments": ["q" * 26]}
         )
     assert refused.value.code == "attachment_unknown"
-    assert _field_codes(refused.value) == [("attachments", "invalid_format")]
+    assert _field_codes(refused.value) == [("attachments", "attachment_unknown")]
 
 
 def test_a_file_is_claimable_until_the_moment_it_expires_and_only_once(world: World) -> None:

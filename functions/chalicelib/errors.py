@@ -3,10 +3,13 @@
 Every refusal the API gives comes from the catalogue below, so clients can rely on the
 codes and people always read a sentence, Chinese first. Messages never echo what the
 user sent (a description or a receipt could be confidential), only which field is wrong.
+A refusal over a configured limit names the limit (``{max_mb}`` in the message, filled from
+the error's ``limits``), so the reporter knows what would pass.
 """
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +38,11 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "Unsupported content type; use application/json.",
     ),
     "body_too_large": (413, "提交的内容过大。", "The request body is too large."),
-    "attachment_too_large": (413, "附件过大。", "The attachment is too large."),
+    "attachment_too_large": (
+        413,
+        "附件过大：每个文件不能超过 {max_mb} MB。",
+        "The attachment is too large: each file may be {max_mb} MB at most.",
+    ),
     "attachment_type": (
         415,
         "不支持的附件类型，请上传照片、视频或 PDF 文件。",
@@ -51,7 +58,11 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
         "附件不存在或已过期，请重新上传。",
         "The attachment is unknown or expired; upload it again.",
     ),
-    "too_many_attachments": (422, "附件数量超过上限。", "Too many attachments."),
+    "too_many_attachments": (
+        422,
+        "附件数量超过上限：最多 {max_files} 个文件。",
+        "Too many attachments: {max_files} files at most.",
+    ),
     "receipt_invalid": (
         404,
         "回执码不正确或不存在，请核对后重试。",
@@ -253,34 +264,66 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def catalogue_messages(code: str, limits: dict[str, int] | None = None) -> tuple[str, str]:
+    """(Chinese, English) of a catalogue code, its limits filled in."""
+    _, zh, en = CATALOGUE[code]
+    values = limits or {}
+    return zh.format_map(values), en.format_map(values)
+
+
 @dataclass(frozen=True)
 class FieldError:
+    """What to fix in one field. ``messages`` overrides the field code's own text when a
+    refusal of the whole request is pinned on a field (a form's files: "too large")."""
+
     field: str
     code: str
+    messages: tuple[str, str] | None = None
 
     def as_dict(self) -> dict[str, str]:
-        zh, en = FIELD_MESSAGES.get(self.code, FIELD_MESSAGES["invalid_format"])
+        zh, en = self.messages or FIELD_MESSAGES.get(self.code, FIELD_MESSAGES["invalid_format"])
         return {"field": self.field, "code": self.code, "message_zh": zh, "message_en": en}
 
 
 @dataclass
 class ApiError(Exception):
-    """A refusal with a catalogue code; ``fields`` lists what to fix."""
+    """A refusal with a catalogue code; ``fields`` lists what to fix, ``limits`` the
+    configured numbers its message names (every one the message asks for)."""
 
     code: str
     fields: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.code not in CATALOGUE:
             raise KeyError(self.code)
+        _, zh, en = CATALOGUE[self.code]
+        missing = (_placeholders(zh) | _placeholders(en)) - set(self.limits)
+        if missing:
+            raise KeyError(f"{self.code} needs {sorted(missing)}")
 
     @property
     def status(self) -> int:
         return CATALOGUE[self.code][0]
 
+    def on_field(self, name: str) -> ApiError:
+        """The same refusal pinned on field ``name``, with its own message (a form
+        marks the field, a script the control)."""
+        return ApiError(
+            self.code, [FieldError(name, self.code, self.messages())], self.headers, self.limits
+        )
+
+    def messages(self) -> tuple[str, str]:
+        """(Chinese, English), limits filled in."""
+        return catalogue_messages(self.code, self.limits)
+
     def as_dict(self) -> dict[str, Any]:
-        _, zh, en = CATALOGUE[self.code]
+        zh, en = self.messages()
         body: dict[str, Any] = {
             "code": self.code,
             "message": f"{zh} / {en}",

@@ -19,5 +19,12 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(CHINA).date()
 
 
+def acceptance_promised(deadlines: Deadlines) -> bool:
+    """Whether the public may be told an acceptance due date: only when the office
+    confirmed the acceptance limit as its own commitment (no regulation found sets one).
+    The case clock counts it either way; pages and the API's answers state it only then."""
+    return deadlines.acceptance_days_confirmed
+
+
 def acceptance_due(received_at: datetime, deadlines: Deadlines) -> date:
     return local_date(received_at) + timedelta(days=deadlines.acceptance_days)

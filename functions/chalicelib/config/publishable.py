@@ -33,6 +33,7 @@ from typing import Any, Literal
 from ..i18n import Text
 from . import fieldpaths
 from .office import OfficeConfig
+from .settings import Settings
 
 FindingKind = Literal["placeholder", "elsewhere", "development", "unconfirmed", "insecure"]
 
@@ -82,6 +83,12 @@ class NotPublishable(Exception):
     def __init__(self, findings: list[Finding]) -> None:
         self.findings = findings
         super().__init__(report(findings))
+
+
+def banner_for(settings: Settings) -> Text | None:
+    """The sample banner every page of this build carries: all but production builds
+    (``JUBAO_BUILD``), the site's pages and posters as the API's own answer pages."""
+    return None if settings.build == "production" else SAMPLE_BANNER
 
 
 def report(findings: list[Finding]) -> str:

@@ -6,16 +6,16 @@ The same models validate these as the JSON API; the answers are whole HTML pages
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..errors import CATALOGUE, ApiError
-from ..i18n import Lang
+from ..config.publishable import banner_for
+from ..errors import ApiError
+from ..i18n import Lang, Text
 from ..receipts import Receipt
 from ..reports import attachments
+from ..reports.attachments import UploadLimits
 from ..reports.intake import PostedFiles
-from ..reports.models import TAG_PATTERN
 from ..store.base import ReportRecord
 from ..web.http import HttpRequest, HttpResponse, check_size, html_response, limit, read_form
 from ..web.multipart import Form
@@ -23,7 +23,6 @@ from .app import PublicApp
 from .pages import receipt_page, report_error_page, status_error_page, status_page
 from .pages import t as pages_text
 
-_TAG_SHAPE = re.compile(TAG_PATTERN.removeprefix("^").removesuffix("$"), re.ASCII)
 _FORM_FIELD_OF = {  # model error locations -> form field names
     "reporter.name": "reporter_name",
     "reporter.phone": "reporter_phone",
@@ -55,8 +54,8 @@ def form_payload(form: Form, request: HttpRequest) -> dict[str, Any]:
         if f(key).strip():
             payload[key] = f(key)
     source = f("source") or _source_from_referer(request)
-    if _TAG_SHAPE.fullmatch(source):  # anything else is a forged sticker or noise: dropped,
-        payload["source"] = source  # never an error the reporter cannot fix (a hidden field)
+    if source:  # the model drops a damaged tag, the intake a forged one: never an error
+        payload["source"] = source  # the reporter cannot fix (a hidden field)
     anonymous = f("anonymous") in ("1", "on")
     employee = f("reporter_employee") in ("1", "on")
     contact = any(f(k).strip() for k in ("reporter_name", "reporter_phone", "reporter_email"))
@@ -81,8 +80,16 @@ def _read_form_with_files(app: PublicApp, request: HttpRequest) -> Form:
 
 
 def _message(error: ApiError, lang: Lang) -> str:
-    _, zh, en = CATALOGUE[error.code]
+    zh, en = error.messages()
     return zh if lang == "zh" else en
+
+
+def _banner(app: PublicApp) -> Text | None:
+    return banner_for(app.settings)
+
+
+def _limits(app: PublicApp) -> UploadLimits:
+    return UploadLimits.of(app.settings)
 
 
 def _posted_files(app: PublicApp, form: Form) -> PostedFiles | None:
@@ -108,11 +115,6 @@ def form_report(app: PublicApp, request: HttpRequest) -> HttpResponse:
         payload = form_payload(form, request)
         result = app.intake.submit(payload, client=request.client, files=_posted_files(app, form))
     except ApiError as error:
-        if error.code != "validation_failed":
-            page = report_error_page(
-                office, lang, values, {}, [_message(error, lang)], files_lost=files_lost
-            )
-            return html_response(error.status, page)
         errors: dict[str, str] = {}
         summary: list[str] = []
         for item in error.fields:
@@ -120,10 +122,19 @@ def form_report(app: PublicApp, request: HttpRequest) -> HttpResponse:
             message = detail["message_zh"] if lang == "zh" else detail["message_en"]
             errors.setdefault(_FORM_FIELD_OF.get(item.field, item.field.split(".")[0]), message)
             summary.append(message)
-        page = report_error_page(office, lang, values, errors, summary, files_lost=files_lost)
-        return html_response(422, page)
+        page = report_error_page(
+            office,
+            lang,
+            values,
+            errors,
+            summary or [_message(error, lang)],
+            files_lost=files_lost,
+            limits=_limits(app),
+            banner=_banner(app),
+        )
+        return html_response(error.status, page)
     status = 200 if result.replayed else 201
-    return html_response(status, receipt_page(office, lang, result.response))
+    return html_response(status, receipt_page(office, lang, result.response, _banner(app)))
 
 
 def form_status(app: PublicApp, request: HttpRequest) -> HttpResponse:
@@ -136,10 +147,20 @@ def form_status(app: PublicApp, request: HttpRequest) -> HttpResponse:
         lang = _lang(form)
         receipt, result = app.intake.lookup({"receipt": form.first("receipt")})
     except ApiError as error:
-        page = status_error_page(app.intake.office, lang, {"receipt": ""}, _message(error, lang))
+        page = status_error_page(
+            app.intake.office, lang, {"receipt": ""}, _message(error, lang), _banner(app)
+        )
         return html_response(error.status, page)
     # the hidden field carries the receipt in its printed form, not as it was typed
-    return html_response(200, status_page(app.intake.office, lang, result, receipt=str(receipt)))
+    page = status_page(
+        app.intake.office,
+        lang,
+        result,
+        receipt=str(receipt),
+        limits=_limits(app),
+        banner=_banner(app),
+    )
+    return html_response(200, page)
 
 
 def form_supplement(app: PublicApp, request: HttpRequest) -> HttpResponse:
@@ -162,7 +183,9 @@ def form_supplement(app: PublicApp, request: HttpRequest) -> HttpResponse:
         result = app.intake.supplement(payload, files=_posted_files(app, form))
     except ApiError as error:
         if opened is None:
-            page = status_error_page(office, lang, {"receipt": ""}, _message(error, lang))
+            page = status_error_page(
+                office, lang, {"receipt": ""}, _message(error, lang), _banner(app)
+            )
             return html_response(error.status, page)
         receipt, report = opened
         fields = {
@@ -176,10 +199,19 @@ def form_supplement(app: PublicApp, request: HttpRequest) -> HttpResponse:
             receipt=str(receipt),
             errors=fields,
             files_lost=files_lost,
+            limits=_limits(app),
+            banner=_banner(app),
         )
         return html_response(error.status, page)
     notice = pages_text("supplement_received", lang)
     receipt = opened[0]
-    return html_response(
-        201, status_page(office, lang, result, receipt=str(receipt), notice=notice)
+    page = status_page(
+        office,
+        lang,
+        result,
+        receipt=str(receipt),
+        notice=notice,
+        limits=_limits(app),
+        banner=_banner(app),
     )
+    return html_response(201, page)

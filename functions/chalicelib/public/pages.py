@@ -12,10 +12,14 @@ replaced, so a page can always be sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from html import escape
 
+from ..cases import deadlines
 from ..config.office import Industry, OfficeConfig, Region
-from ..i18n import Lang
+from ..config.settings import Settings
+from ..i18n import Lang, Text
+from ..reports.attachments import UploadLimits
 from ..reports.models import KIND_LABELS, ReceiptResponse, ReportKind, StatusResponse
 
 # (Chinese, English) for every label of the forms and pages
@@ -36,7 +40,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "files": ("证据材料（选填，照片、视频或 PDF）", "Evidence (optional: photos, videos or PDF)"),
     "files_hint": (
+        "最多 {max_files} 个文件，每个不超过 {max_mb} MB，格式：{types}。"
         "照片中的拍摄设备、GPS 位置等信息会被自动删除。",
+        "Up to {max_files} files of {max_mb} MB each at most, as {types}. "
         "Camera and GPS details are removed from photos automatically.",
     ),
     "who": ("举报人信息", "About you"),
@@ -94,21 +100,109 @@ TEXT: dict[str, tuple[str, str]] = {
     "supplement_submit": ("提交补充材料", "Send"),
     "supplement_received": ("补充材料已收到。", "Your additional information has been received."),
     "files_not_kept": (
-        "您选择的文件未保存，请重新选择。",
-        "Your files were not kept; choose them again.",
+        "您选择的文件没有保存，请重新选择。",
+        "The files you chose were not kept: please choose them again.",
     ),
+    "beijing_time": ("北京时间", "Beijing time"),
+    "emergency": (
+        "情况紧急、可能马上发生事故或已有人员受伤的，请先拨打 119 或 110，再举报。",
+        "If an accident may happen at any moment or someone is hurt, call 119 or 110 first, "
+        "then report.",
+    ),
+    "notice_title": ("举报须知", "Before you report"),
+    "notice_kinds": ("可以举报：{kinds}。", "You can report: {kinds}."),
+    "notice_truth": (
+        "请如实反映情况，不要捏造、歪曲事实。",
+        "Say what you know to be true; do not invent or distort facts.",
+    ),
+    "notice_receipt": (
+        "提交后会得到回执码，凭回执码查询办理进度、补充材料。",
+        "When you submit you get a receipt code to follow the case and add information.",
+    ),
+    "notice_anonymous": ("可以匿名举报。", "You may report anonymously."),
 }
 
 
 def acceptance_promised(office: OfficeConfig) -> bool:
-    """Whether pages may state an acceptance due date: only when the office confirmed the
-    acceptance limit as its own commitment (no regulation found sets one)."""
-    return office.rules.deadlines.acceptance_days_confirmed
+    """Whether pages may state an acceptance due date (``cases.deadlines``: the one rule
+    the API's answers follow too)."""
+    return deadlines.acceptance_promised(office.rules.deadlines)
 
 
 def t(key: str, lang: Lang) -> str:
     zh, en = TEXT[key]
     return zh if lang == "zh" else en
+
+
+def beijing_time(moment: datetime, lang: Lang) -> str:
+    """A moment as people in Anhui read it: Beijing time (UTC+8, no daylight saving),
+    said so; the JSON answers keep ISO 8601 in UTC."""
+    local = moment.astimezone(deadlines.CHINA).strftime("%Y-%m-%d %H:%M")
+    return f"{local}（{t('beijing_time', lang)}）" if lang == "zh" else f"{local} (Beijing time)"
+
+
+def beijing_date(moment: datetime) -> str:
+    return moment.astimezone(deadlines.CHINA).strftime("%Y-%m-%d")
+
+
+def receipt_html(code: str) -> str:
+    """The receipt code, each group kept whole on one line: a line may break only after a
+    group's hyphen (``<wbr>``; a hyphen before a digit is no break opportunity otherwise),
+    and the text copies as printed."""
+    groups = [f'<span class="receipt-group">{escape(g)}</span>' for g in code.split("-")]
+    return "-<wbr>".join(groups)
+
+
+DEFAULT_LIMITS = UploadLimits.of(Settings())
+
+
+def files_hint(limits: UploadLimits, lang: Lang) -> str:
+    """The upload limits, stated before the file field (from the settings)."""
+    types = ("、" if lang == "zh" else ", ").join(limits.type_names)
+    return t("files_hint", lang).format(
+        max_files=limits.max_files, max_mb=limits.max_mb, types=types
+    )
+
+
+def _files_field(
+    lang: Lang, errors: Mapping[str, str], limits: UploadLimits, label: str = "files"
+) -> str:
+    """The file input, its limits said before it and given to the page script
+    (``data-max-*``), its accepted types from the one allowed list."""
+    error = errors.get("files")
+    invalid = ' aria-invalid="true"' if error else ""
+    hint = escape(files_hint(limits, lang))
+    inner = (
+        f'<label for="f-files">{escape(t(label, lang))}</label>'
+        f'<p class="field-hint" id="files-hint">{hint}</p>'
+        '<input type="file" id="f-files" name="files" multiple'
+        f' accept="{",".join(limits.types)}" data-max-bytes="{limits.max_bytes}"'
+        f' data-max-mb="{limits.max_mb}" data-max-files="{limits.max_files}"'
+        f"{invalid}{_describedby('files', True)}>"
+    )
+    return _field("files", inner, lang, errors)
+
+
+def report_notice_html(office: OfficeConfig, lang: Lang = "zh") -> str:
+    """The emergency note and a short 举报须知, shown before the report form."""
+    del office  # the kinds and the identity rule are the platform's, not a setting
+    kinds = ("；" if lang == "zh" else "; ").join(
+        zh if lang == "zh" else en[0].lower() + en[1:] for zh, en in KIND_LABELS.values()
+    )
+    items = [
+        t("notice_kinds", lang).format(kinds=kinds),
+        t("notice_truth", lang),
+        t("notice_receipt", lang),
+        t("notice_anonymous", lang) + ("" if lang == "zh" else " ") + t("identity_note", lang),
+    ]
+    return (
+        f'<p class="jubao-emergency" role="note"><strong>{escape(t("emergency", lang))}'
+        "</strong></p>"
+        '<section class="jubao-notice" aria-labelledby="report-notice-title">'
+        f'<h2 id="report-notice-title">{escape(t("notice_title", lang))}</h2><ul>'
+        + "".join(f"<li>{escape(item)}</li>" for item in items)
+        + "</ul></section>"
+    )
 
 
 def _name(obj: Region | Industry, lang: Lang) -> str:
@@ -253,8 +347,10 @@ def report_form_html(
     lang: Lang = "zh",
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
+    limits: UploadLimits = DEFAULT_LIMITS,
 ) -> str:
-    """The report form, optionally filled with ``values`` and marked with ``errors``."""
+    """The report form, optionally filled with ``values`` and marked with ``errors``;
+    ``limits`` as the serving process's settings configure uploads."""
     v = values or {}
     e = errors or {}
     description_invalid = ' aria-invalid="true"' if "description" in e else ""
@@ -268,16 +364,7 @@ def report_form_html(
         e,
         "description_hint",
     )
-    files = _field(
-        "files",
-        f'<label for="f-files">{escape(t("files", lang))}</label>'
-        '<input type="file" id="f-files" name="files" multiple'
-        ' accept="image/jpeg,image/png,image/webp,video/mp4,video/quicktime,application/pdf"'
-        f"{_describedby('files', True)}>",
-        lang,
-        e,
-        "files_hint",
-    )
+    files = _files_field(lang, e, limits)
     honeypot = (
         '<div class="hp" aria-hidden="true">'
         f'<label for="f-website">{escape(t("website", lang))}</label>'
@@ -346,9 +433,11 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",
 sans-serif;margin:0;color:#1a1a1a;background:#fff;line-height:1.6}
 header{background:#b71c1c;color:#fff;padding:.75rem 1rem}header a{color:#fff}
+.sample{margin:0;padding:.4rem 1rem;background:#ffe082;color:#1a1a1a;text-align:center}
 main{max-width:44rem;margin:0 auto;padding:1rem}
 .receipt{font:700 1.6rem/1.4 ui-monospace,monospace;letter-spacing:.05em;border:3px dashed #b71c1c;
-padding:1rem;text-align:center;word-break:break-all;background:#fff8e1}
+padding:1rem;text-align:center;overflow-wrap:normal;word-break:normal;background:#fff8e1}
+.receipt-group{white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}
 .field{margin:0 0 1rem}.field label,legend{display:block;font-weight:600}
 input[type=text],input[type=tel],input[type=email],input[type=date],select,textarea{width:100%;
@@ -357,13 +446,27 @@ box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #555;border-ra
 .field-error{color:#b00020;font-weight:600;margin:.25rem 0 0}
 .field-hint{color:#444;margin:.25rem 0 0}
 .errors{border:2px solid #b00020;padding:.5rem 1rem;background:#fdecea}
+.notice{border-left:4px solid #2e7d32;background:#e8f5e9;padding:.5rem 1rem}
 .warning{color:#7a4d00}.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 button{background:#b71c1c;color:#fff;border:0;border-radius:4px;padding:.6rem 1.4rem;font:inherit}
-@media print{header,.noprint{display:none}}
+@media print{header,.noprint{display:none}.receipt-group{white-space:nowrap}}
 """
 
 
-def _page(office: OfficeConfig, lang: Lang, title: str, body: str) -> str:
+def _banner_html(banner: Text | None) -> str:
+    if banner is None:
+        return ""
+    return (
+        f'<p class="sample jubao-sample"><strong lang="zh">{escape(banner.zh)}</strong>'
+        f' / <span lang="en">{escape(banner.en)}</span></p>'
+    )
+
+
+def _page(
+    office: OfficeConfig, lang: Lang, title: str, body: str, banner: Text | None = None
+) -> str:
+    """A whole answer page; ``banner`` is the sample banner of a development build
+    (``config.publishable.banner_for``, the rule the site's pages follow)."""
     home = "/" if lang == "zh" else "/en/"
     platform = office.office.platform_name if lang == "zh" else office.office.platform_name_en
     html_lang = "zh-CN" if lang == "zh" else "en"
@@ -372,7 +475,8 @@ def _page(office: OfficeConfig, lang: Lang, title: str, body: str) -> str:
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="robots" content="noindex">'
         f"<title>{escape(title)} · {escape(platform)}</title><style>{_CSS}</style></head>"
-        f'<body><header><a href="{home}">{escape(platform)}</a></header>'
+        f"<body>{_banner_html(banner)}"
+        f'<header><a href="{home}">{escape(platform)}</a></header>'
         f"<main><h1>{escape(title)}</h1>{body}"
         f'<p class="noprint"><a href="{home}">{escape(t("back", lang))}</a></p></main>'
         "</body></html>"
@@ -389,31 +493,40 @@ def sendable(text: str) -> str:
     return text
 
 
-def _files_notice(lang: Lang) -> str:
-    """Without JavaScript a browser cannot keep chosen files across a page: say so."""
-    return f'<p class="warning" role="alert">{escape(t("files_not_kept", lang))}</p>'
+def _with_files_lost(
+    lang: Lang, errors: Mapping[str, str], summary: list[str], files_lost: bool
+) -> tuple[dict[str, str], list[str]]:
+    """Without JavaScript a browser cannot keep chosen files across a page: the file
+    field and the summary say so (unless the files themselves are what to fix)."""
+    marked = dict(errors)
+    if files_lost and "files" not in marked:
+        marked["files"] = t("files_not_kept", lang)
+        summary = [*summary, t("files_not_kept", lang)]
+    return marked, summary
 
 
-def receipt_page(office: OfficeConfig, lang: Lang, receipt: ReceiptResponse) -> str:
+def receipt_page(
+    office: OfficeConfig, lang: Lang, receipt: ReceiptResponse, banner: Text | None = None
+) -> str:
     rows = [
-        ("report_number", receipt.report_number),
-        ("received_at", receipt.received_at.strftime("%Y-%m-%d %H:%M UTC")),
-        ("status", receipt.status_label if lang == "zh" else receipt.status_label_en),
+        ("report_number", escape(receipt.report_number)),
+        ("received_at", escape(beijing_time(receipt.received_at, lang))),
+        ("status", escape(receipt.status_label if lang == "zh" else receipt.status_label_en)),
     ]
-    if acceptance_promised(office):
+    if acceptance_promised(office) and receipt.acceptance_due is not None:
         rows.append(("acceptance_due", receipt.acceptance_due.isoformat()))
-    rows.append(("handling_unit", receipt.handling_unit))
+    rows.append(("handling_unit", escape(receipt.handling_unit)))
     if receipt.source_issuer:
-        rows.append(("source_issuer", receipt.source_issuer))
-    details = "".join(f"<dt>{escape(t(k, lang))}</dt><dd>{escape(v)}</dd>" for k, v in rows)
+        rows.append(("source_issuer", escape(receipt.source_issuer)))
+    details = "".join(f"<dt>{escape(t(k, lang))}</dt><dd>{v}</dd>" for k, v in rows)
     body = (
         f'<p role="status"><strong>{escape(t("thanks", lang))}</strong></p>'
         f"<p>{escape(t('keep_receipt', lang))}</p>"
         f'<p class="receipt" id="receipt" aria-label="{escape(t("receipt", lang))}">'
-        f"{escape(receipt.receipt)}</p><dl>{details}</dl>"
+        f"{receipt_html(receipt.receipt)}</p><dl>{details}</dl>"
         f'<p class="noprint">{escape(t("print", lang))}</p>'
     )
-    return _page(office, lang, t("receipt_title", lang), body)
+    return _page(office, lang, t("receipt_title", lang), body, banner)
 
 
 def _error_summary(lang: Lang, messages: list[str]) -> str:
@@ -431,13 +544,20 @@ def report_error_page(
     errors: Mapping[str, str],
     summary: list[str],
     files_lost: bool = False,
+    limits: UploadLimits = DEFAULT_LIMITS,
+    banner: Text | None = None,
 ) -> str:
-    body = _error_summary(lang, summary) + (_files_notice(lang) if files_lost else "")
-    body += report_form_html(office, lang, values, errors)
-    return _page(office, lang, t("error_title", lang), body)
+    marked, summary = _with_files_lost(lang, errors, summary, files_lost)
+    body = _error_summary(lang, summary) + report_form_html(office, lang, values, marked, limits)
+    return _page(office, lang, t("error_title", lang), body, banner)
 
 
-def supplement_form_html(lang: Lang, receipt: str, errors: Mapping[str, str] | None = None) -> str:
+def supplement_form_html(
+    lang: Lang,
+    receipt: str,
+    errors: Mapping[str, str] | None = None,
+    limits: UploadLimits = DEFAULT_LIMITS,
+) -> str:
     """Add information to a report (no JavaScript). The receipt rides in a hidden field of
     the holder's own page, never in a URL."""
     e = errors or {}
@@ -450,16 +570,7 @@ def supplement_form_html(lang: Lang, receipt: str, errors: Mapping[str, str] | N
         lang,
         e,
     )
-    files = _field(
-        "files",
-        f'<label for="f-files">{escape(t("files", lang))}</label>'
-        '<input type="file" id="f-files" name="files" multiple'
-        ' accept="image/jpeg,image/png,image/webp,video/mp4,video/quicktime,application/pdf"'
-        f"{_describedby('files', True)}>",
-        lang,
-        e,
-        "files_hint",
-    )
+    files = _files_field(lang, e, limits)
     return (
         '<form id="supplement-form" class="jubao-form" action="/api/form/supplement"'
         ' method="post" enctype="multipart/form-data">'
@@ -479,20 +590,25 @@ def status_page(
     notice: str | None = None,
     errors: Mapping[str, str] | None = None,
     files_lost: bool = False,
+    limits: UploadLimits = DEFAULT_LIMITS,
+    banner: Text | None = None,
 ) -> str:
+    """A report's status; ``notice`` (an addition received) comes first, where the
+    page opens."""
     rows = [
         ("report_number", result.report_number),
         ("status", result.status_label if lang == "zh" else result.status_label_en),
-        ("received_at", result.received_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("received_at", beijing_time(result.received_at, lang)),
     ]
-    if acceptance_promised(office):
-        rows.append(("acceptance_due", result.deadlines.acceptance_due.isoformat()))
+    due = result.deadlines.acceptance_due
+    if acceptance_promised(office) and due is not None:
+        rows.append(("acceptance_due", due.isoformat()))
     if result.deadlines.verification_due:
         rows.append(("verification_due", result.deadlines.verification_due.isoformat()))
     details = "".join(f"<dt>{escape(t(k, lang))}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     if result.feedback:
         items = "".join(
-            f"<li><time>{item.at.strftime('%Y-%m-%d')}</time> {escape(item.text)}</li>"
+            f"<li><time>{beijing_date(item.at)}</time> {escape(item.text)}</li>"
             for item in result.feedback
         )
         feedback = f"<ul>{items}</ul>"
@@ -500,18 +616,26 @@ def status_page(
         feedback = f"<p>{escape(t('no_feedback', lang))}</p>"
     body = f"<dl>{details}</dl><h2>{escape(t('feedback', lang))}</h2>{feedback}"
     if notice:
-        body = f'<p role="status"><strong>{escape(notice)}</strong></p>' + body
+        body = (
+            f'<p class="notice" id="notice" role="status"><strong>{escape(notice)}</strong></p>'
+            + body
+        )
     if receipt:
+        marked, summary = _with_files_lost(lang, errors or {}, [], files_lost)
         body += f"<h2>{escape(t('supplement_title', lang))}</h2>"
-        body += _files_notice(lang) if files_lost else ""
-        body += supplement_form_html(lang, receipt, errors)
-    return _page(office, lang, t("status_title", lang), body)
+        body += _error_summary(lang, summary) if summary else ""
+        body += supplement_form_html(lang, receipt, marked, limits)
+    return _page(office, lang, t("status_title", lang), body, banner)
 
 
 def status_error_page(
-    office: OfficeConfig, lang: Lang, values: Mapping[str, str], message: str
+    office: OfficeConfig,
+    lang: Lang,
+    values: Mapping[str, str],
+    message: str,
+    banner: Text | None = None,
 ) -> str:
     body = _error_summary(lang, [message]) + status_form_html(
         office, lang, values, {"receipt": message}
     )
-    return _page(office, lang, t("status_title", lang), body)
+    return _page(office, lang, t("status_title", lang), body, banner)

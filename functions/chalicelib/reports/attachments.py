@@ -52,6 +52,15 @@ from .models import UploadRequest, UploadTicket
 ALLOWED: frozenset[str] = frozenset(
     {media.JPEG, media.PNG, media.WEBP, media.MP4, media.QUICKTIME, media.PDF}
 )
+# what people call them, in the order the form lists them
+TYPE_NAMES: tuple[tuple[str, str], ...] = (
+    (media.JPEG, "JPEG"),
+    (media.PNG, "PNG"),
+    (media.WEBP, "WebP"),
+    (media.MP4, "MP4"),
+    (media.QUICKTIME, "MOV"),
+    (media.PDF, "PDF"),
+)
 # how long a ticket can be used to upload, and how long an unclaimed upload is kept
 TICKET_TTL = timedelta(minutes=10)
 UNCLAIMED_TTL = timedelta(hours=24)
@@ -85,6 +94,41 @@ class SealOutcome:
     code: str = ""  # the ApiError code when rejected
 
 
+@dataclass(frozen=True)
+class UploadLimits:
+    """What a report or supplement may carry, as the settings configure it: the form
+    states it before the file field and every refusal over it names the number."""
+
+    max_bytes: int
+    max_files: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> UploadLimits:
+        return cls(settings.max_attachment_bytes, settings.max_attachments)
+
+    @property
+    def max_mb(self) -> int:
+        """The size limit in whole MB (MiB) as people read it, never rounded up."""
+        return max(1, self.max_bytes // (1024 * 1024))
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        return tuple(kind for kind, _ in TYPE_NAMES if kind in ALLOWED)
+
+    @property
+    def type_names(self) -> tuple[str, ...]:
+        return tuple(name for kind, name in TYPE_NAMES if kind in ALLOWED)
+
+    def numbers(self) -> dict[str, int]:
+        """The values refusals name (``ApiError.limits``)."""
+        return {"max_mb": self.max_mb, "max_files": self.max_files}
+
+
+def too_large(max_bytes: int) -> ApiError:
+    """The refusal of a file over ``max_bytes``, which it names in MB."""
+    return ApiError("attachment_too_large", limits={"max_mb": UploadLimits(max_bytes, 0).max_mb})
+
+
 def new_attachment_id() -> str:
     """26 lower-case base-32 characters: 130 random bits."""
     return base64.b32encode(crypto.random_bytes(20)).decode("ascii").lower()[:26]
@@ -95,7 +139,7 @@ def _check_declared(content_type: str, size: int, settings: Settings) -> str:
     if declared not in ALLOWED:
         raise ApiError("attachment_type")
     if size > settings.max_attachment_bytes:
-        raise ApiError("attachment_too_large")
+        raise too_large(settings.max_attachment_bytes)
     return declared
 
 
@@ -182,7 +226,7 @@ def _clean_upload(declared: str, max_bytes: int, data: bytes) -> bytes:
     a truncated photo, a 3-byte "JPEG").
     """
     if len(data) > max_bytes:
-        raise ApiError("attachment_too_large")
+        raise too_large(max_bytes)
     sniffed = media.sniff(data)
     if sniffed is None or sniffed not in ALLOWED or not media.compatible(declared, sniffed):
         raise ApiError("attachment_type")
@@ -320,6 +364,6 @@ def posted_files(
         except ApiError as error:  # say which field, so the form can mark it
             if error.fields or error.code == "service_unavailable":
                 raise
-            raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
+            raise error.on_field("attachments") from None
 
     return PostedFiles(count=len(files), digest=digest.digest(), store=store)

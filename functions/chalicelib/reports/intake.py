@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -20,7 +20,7 @@ from ..cases import deadlines
 from ..cases.status import ReportStatus, label
 from ..clock import Clock, system_clock
 from ..config.office import OfficeConfig, Unit
-from ..errors import ApiError, FieldError
+from ..errors import ApiError, FieldError, catalogue_messages
 from ..receipts import MalformedReceipt, Receipt
 from ..store.base import (
     AttachmentState,
@@ -52,6 +52,10 @@ EXPLICIT_KEY_TTL = timedelta(hours=24)
 # first receipt back for this long
 IMPLICIT_KEY_TTL = timedelta(hours=1)
 _NUMBER_ATTEMPTS = 8
+# a claimed file that vanished or expired meanwhile: named, so the reporter chooses it again
+_UNAVAILABLE_FILE = FieldError(
+    "attachments", "attachment_unknown", catalogue_messages("attachment_unknown")
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class Intake:
     def check_count(self, count: int) -> None:
         """Refuse more files than a report or supplement may have."""
         if count > self.max_attachments:
-            raise ApiError("too_many_attachments")
+            raise ApiError("too_many_attachments", limits={"max_files": self.max_attachments})
 
     def check_claims(self, attachment_ids: Sequence[str], region: str) -> None:
         """Refuse a report's attachment list before storing it.
@@ -212,7 +216,7 @@ class Intake:
                 return self._replay(replay.record, body_hash, seal_key, submission.source)
             except AttachmentUnavailable:
                 raise ApiError(
-                    "validation_failed", [FieldError("attachments", "invalid_format")]
+                    "validation_failed", [_UNAVAILABLE_FILE]
                 ) from None
             return SubmitResult(self._receipt_response(receipt, record, tag), replayed=False)
         raise ApiError("service_unavailable")
@@ -221,7 +225,7 @@ class Intake:
         try:
             self.check_count(count)
         except ApiError as error:
-            raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
+            raise error.on_field("attachments") from None
 
     def _check_attachments(self, ids: list[str], region: str) -> None:
         """Count, and every file sealed to the office that will handle the report."""
@@ -229,7 +233,7 @@ class Intake:
             try:
                 self.check_claims(ids, region)
             except ApiError as error:  # say which field, so a form can mark it
-                raise ApiError(error.code, [FieldError("attachments", "invalid_format")]) from None
+                raise error.on_field("attachments") from None
 
     def _idempotency_material(
         self, idempotency_key: str | None, body: bytes, client: str | None = None
@@ -312,10 +316,16 @@ class Intake:
             status=record.status,
             status_label=zh,
             status_label_en=en,
-            acceptance_due=record.acceptance_due,
+            acceptance_due=self._public_acceptance_due(record),
             handling_unit=unit.name,
             source_issuer=tags.issuer(tag, self.office) if tag else None,
         )
+
+    def _public_acceptance_due(self, record: ReportRecord) -> date | None:
+        """The acceptance due date as the public may see it: only as the office's own
+        commitment (the case clock keeps it regardless)."""
+        promised = deadlines.acceptance_promised(self.office.rules.deadlines)
+        return record.acceptance_due if promised else None
 
     # -- receipt holders -----------------------------------------------------------------
 
@@ -366,7 +376,8 @@ class Intake:
             kind=ReportKind(report.kind),
             region=report.region,
             deadlines=DeadlineInfo(
-                acceptance_due=report.acceptance_due, verification_due=report.verification_due
+                acceptance_due=self._public_acceptance_due(report),
+                verification_due=report.verification_due,
             ),
             feedback=feedback,
             supplements=sum(1 for entry in entries if entry.kind == EntryKind.supplement),
@@ -421,6 +432,6 @@ class Intake:
             )
         except AttachmentUnavailable:
             raise ApiError(
-                "validation_failed", [FieldError("attachments", "invalid_format")]
+                "validation_failed", [_UNAVAILABLE_FILE]
             ) from None
         return self.status_of(receipt, report)

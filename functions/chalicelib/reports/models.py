@@ -36,6 +36,7 @@ _PHONE = re.compile(
 )
 _EMAIL = re.compile(r"[^@\s<>]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}")
 TAG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,47}\.[A-Za-z0-9_-]{8,16}$"
+_TAG = re.compile(TAG_PATTERN.removeprefix("^").removesuffix("$"), re.ASCII)
 
 # Characters refused in free text, by Unicode general category rather than a hand list
 # (a list always misses one: U+2060, U+FEFF, U+061C, the tag characters U+E0000-E007F):
@@ -212,12 +213,24 @@ class ReportSubmission(_Strict):
     location: GeoPoint | None = None
     occurred_at: date | None = None
     reporter: Reporter | None = None
-    source: Annotated[str, StringConstraints(pattern=TAG_PATTERN)] | None = None
+    source: str | None = Field(
+        default=None,
+        description="The poster tag from the QR link (`?src=`). A tag that is damaged "
+        "(cut short, altered, not a tag at all) or does not verify is ignored: the report "
+        "is received without it, never refused for it.",
+    )
     attachments: Annotated[
         list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9]{26}$")]], Field(max_length=20)
     ] = []
     # honeypot: hidden from people, filled by naive bots; must stay empty
     website: Annotated[str, StringConstraints(max_length=200)] = ""
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _damaged_tag_is_none(cls, value: Any) -> Any:
+        """A poster tag is a hint the reporter never typed and cannot fix: anything not of
+        a tag's shape is dropped here, a well-shaped forgery later (``tags.verify``)."""
+        return value if isinstance(value, str) and _TAG.fullmatch(value) else None
 
     @field_validator("address", mode="before")
     @classmethod
@@ -272,25 +285,37 @@ class UploadRequest(_Strict):
 # ---- responses -------------------------------------------------------------------------
 
 
+# present only when the office confirmed its acceptance limit as its own commitment
+# (``cases.deadlines.acceptance_promised``); otherwise absent, never null
+_ACCEPTANCE_DUE: Any = Field(
+    default=None,
+    exclude_if=lambda value: value is None,
+    description="Optional: the date (in China) by which the office decides whether it "
+    "accepts the report. Present only where the office has committed to an acceptance "
+    "limit of its own; absent otherwise.",
+)
+_MOMENT = "ISO 8601 with its offset (UTC, `Z`); pages show it in Beijing time (UTC+8)."
+
+
 class ReceiptResponse(_Out):
     receipt: str = Field(description="Keep this: 24 characters, shown in groups of four.")
     report_number: str
-    received_at: datetime
+    received_at: datetime = Field(description=_MOMENT)
     status: str
     status_label: str
     status_label_en: str
-    acceptance_due: date
+    acceptance_due: date | None = _ACCEPTANCE_DUE
     handling_unit: str
     source_issuer: str | None = None
 
 
 class FeedbackItem(_Out):
-    at: datetime
+    at: datetime = Field(description=_MOMENT)
     text: str
 
 
 class DeadlineInfo(_Out):
-    acceptance_due: date
+    acceptance_due: date | None = _ACCEPTANCE_DUE
     verification_due: date | None = None
 
 
@@ -299,7 +324,7 @@ class StatusResponse(_Out):
     status: str
     status_label: str
     status_label_en: str
-    received_at: datetime
+    received_at: datetime = Field(description=_MOMENT)
     kind: ReportKind
     region: str
     deadlines: DeadlineInfo

@@ -21,8 +21,9 @@ def sample_banner() -> dict[str, str] | None:
     as written is checked: development keys laid over it never count).
     """
     settings = from_env()
-    if settings.build != "production":
-        return publishable.SAMPLE_BANNER.model_dump()
+    banner = publishable.banner_for(settings)
+    if banner is not None:
+        return banner.model_dump()
     found = publishable.findings(load_office(settings.office_config))
     if found:
         raise SystemExit("生产构建被拒绝 / production build refused\n" + publishable.report(found))

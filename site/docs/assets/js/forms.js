@@ -30,7 +30,10 @@
     desc_short: ["请具体描述情况（至少 10 个字）", "Please describe it (10 characters at least)"],
     contact: ["请填写姓名或联系方式，或者勾选“匿名举报”", "Give a name or a contact, or tick “Report anonymously”"],
     employee: ["从业人员举报本单位须填写姓名和联系电话或邮箱", "Employees reporting their employer give a name and a phone or email"],
-    too_big: ["文件过大：", "File too large: "],
+    too_big: ["文件“{name}”过大：每个文件不能超过 {mb} MB", "“{name}” is too large: each file may be {mb} MB at most"],
+    too_many: ["最多可以选择 {max} 个文件", "Choose {max} files at most"],
+    bad_type: ["文件“{name}”的格式不支持，请选择照片、视频或 PDF", "“{name}” is not a supported type: choose a photo, a video or a PDF"],
+    beijing: ["北京时间", "Beijing time"],
     fix: ["请修改以下内容后重新提交：", "Please correct the following and submit again:"],
     network: ["网络连接失败，请检查网络后再次点击提交。再次提交不会产生重复举报。",
       "The connection failed. Check your network and submit again; this will not create a second report."],
@@ -86,11 +89,29 @@
   function apiBase(form) { // "/api/form/report" -> "/api": one place says where the API is
     return form.getAttribute("action").replace(/\/form\/[a-z]+$/, "");
   }
-  function localTime(iso) {
+  /* Times as people in Anhui read them, whatever the device's time zone: Beijing time
+     (UTC+8, no daylight saving), said so. The API answers in UTC (ISO 8601). */
+  function beijingDate(iso) {
     var d = new Date(iso);
-    if (isNaN(d)) return iso;
+    if (isNaN(d)) return null;
+    var b = new Date(d.getTime() + 8 * 3600 * 1000);
     function p(n) { return (n < 10 ? "0" : "") + n; }
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
+    return { day: b.getUTCFullYear() + "-" + p(b.getUTCMonth() + 1) + "-" + p(b.getUTCDate()),
+      time: p(b.getUTCHours()) + ":" + p(b.getUTCMinutes()) };
+  }
+  function beijingTime(iso) {
+    var b = beijingDate(iso);
+    if (!b) return iso;
+    return b.day + " " + b.time + (EN ? " (" + t("beijing") + ")" : "（" + t("beijing") + "）");
+  }
+  /* The receipt code with each group kept whole: a line breaks only after a hyphen. */
+  function receiptCode(code) {
+    var node = el("p", { className: "jubao-receipt__code", id: "receipt-code" });
+    code.split("-").forEach(function (group, i) {
+      if (i) { node.appendChild(document.createTextNode("-")); node.appendChild(document.createElement("wbr")); }
+      node.appendChild(el("span", { className: "receipt-group", text: group }));
+    });
+    return node;
   }
 
   /* An error the API answered: {error: {code, message_zh, message_en, fields: [...]}} */
@@ -125,13 +146,14 @@
     form.querySelectorAll(".field-error").forEach(function (p) { p.textContent = ""; p.hidden = true; p.removeAttribute("role"); });
     form.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
   }
-  function showErrors(form, errors, general) {
+  function showErrors(form, errors, general, fromServer) {
     clearErrors(form);
     var items = [];
     errors.forEach(function (e) {
       var box = form.querySelector('.field[data-field="' + e.field + '"]');
       if (box) {
         box.classList.add("has-error");
+        box.dataset.errorFrom = fromServer ? "server" : "check";
         var p = box.querySelector(".field-error");
         if (p && !p.textContent) { p.textContent = e.message; p.hidden = false; }
         var control = box.querySelector("input, select, textarea");
@@ -142,7 +164,7 @@
         var id = control && control.id;
         var label = box.querySelector("label, legend");
         var text = (label ? label.textContent.trim() + "：" : "") + e.message;
-        items.push(el("li", {}, [id ? el("a", { href: "#" + id, text: text }) : document.createTextNode(text)]));
+        items.push(el("li", { "data-field": e.field }, [id ? el("a", { href: "#" + id, text: text }) : document.createTextNode(text)]));
       } else {
         items.push(el("li", { text: e.message }));
       }
@@ -155,13 +177,57 @@
     summary.focus();
   }
 
+  /* An error goes as soon as its field is fixed, with its line in the summary (the
+     summary too once empty). ``check`` is the form's own check: a field it checks is
+     fixed when it no longer fails; any other (an error only the server could find) once
+     its control has been changed. Nothing new is shown while typing. */
+  function clearField(form, name) {
+    var box = form.querySelector('.field[data-field="' + name + '"]');
+    if (box) {
+      box.classList.remove("has-error");
+      var p = box.querySelector(".field-error");
+      if (p) { p.textContent = ""; p.hidden = true; p.removeAttribute("role"); }
+      box.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
+    }
+    var summary = form.querySelector(".jubao-errors");
+    if (!summary) return;
+    summary.querySelectorAll('li[data-field="' + name + '"]').forEach(function (li) { li.remove(); });
+    if (!summary.querySelector("li")) summary.remove();
+  }
+  function clearWhenFixed(form, check, checked) {
+    function update(ev) {
+      var failing = {};
+      check().forEach(function (e) { failing[e.field] = true; });
+      form.querySelectorAll(".field.has-error").forEach(function (box) {
+        var name = box.dataset.field;
+        var own = box.contains(ev.target);
+        var passes = checked.indexOf(name) < 0 || !failing[name];
+        // what the server refused is fixed only by changing that field (and passing the check)
+        var fixed = box.dataset.errorFrom === "server" ? own && passes : (checked.indexOf(name) >= 0 ? passes : own);
+        if (fixed) clearField(form, name);
+      });
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+  }
+  /* Files against the limits the form states (data-max-* of the input, from the settings). */
+  function fileErrors(input) {
+    var files = Array.from(input.files || []);
+    var max = Number(input.dataset.maxFiles), bytes = Number(input.dataset.maxBytes), mb = input.dataset.maxMb;
+    var types = (input.getAttribute("accept") || "").split(",");
+    var errors = [];
+    if (max >= 0 && files.length > max) errors.push(t("too_many", { max: max }));
+    files.forEach(function (f) {
+      if (bytes && f.size > bytes) errors.push(t("too_big", { name: f.name, mb: mb }));
+      else if (f.type && types.indexOf(f.type) < 0) errors.push(t("bad_type", { name: f.name }));
+    });
+    return errors.length ? [{ field: "files", message: errors.join("；") }] : [];
+  }
+
   /* ---- attachments: ticket, then a multipart POST of the file (with progress) ------ */
   function upload(base, region, file, onProgress) {
     return postJSON(base + "/attachments", { region: region, content_type: file.type || "application/octet-stream", size: file.size })
       .then(function (ticket) {
-        if (file.size > ticket.max_bytes) {
-          throw new ApiError(413, { error: { message_zh: t("too_big") + file.name, message_en: t("too_big") + file.name, fields: [{ field: "attachments", message_zh: M.too_big[0] + file.name, message_en: M.too_big[1] + file.name }] } });
-        }
         return new Promise(function (resolve, reject) {
           var data = new FormData();
           Object.keys(ticket.fields || {}).forEach(function (k) { data.append(k, ticket.fields[k]); });
@@ -222,6 +288,13 @@
   function acceptancePromised(id) {
     var box = document.getElementById(id);
     return !!box && box.dataset.acceptanceDue === "shown";
+  }
+
+  /* Focus a message and bring it into view (below the sticky header). */
+  function showFirst(node) {
+    if (!node) return;
+    node.focus({ preventScroll: true });
+    window.scrollTo(0, Math.max(0, node.getBoundingClientRect().top + window.pageYOffset - 80));
   }
 
   function facts(rows) {
@@ -287,8 +360,9 @@
         if (employee && !(v("reporter_name") && contact)) errors.push({ field: "reporter_name", message: t("employee") });
         else if (!employee && !v("reporter_name") && !contact) errors.push({ field: "reporter_name", message: t("contact") });
       }
-      return errors;
+      return errors.concat(fileErrors(field("files")));
     }
+    clearWhenFixed(form, check, ["kind", "region", "industry", "unit_name", "description", "reporter_name", "files"]);
 
     function payload(attachmentIds) {
       var v = function (n) { return (field(n).value || "").trim(); };
@@ -308,7 +382,7 @@
     }
 
     function showReceipt(r) {
-      var code = el("p", { className: "jubao-receipt__code", id: "receipt-code", text: r.receipt });
+      var code = receiptCode(r.receipt);
       var copyButton = el("button", { type: "button", className: "md-button", text: t("copy") });
       var printButton = el("button", { type: "button", className: "md-button md-button--primary", text: t("print") });
       var statusLink = el("a", { className: "md-button", href: document.getElementById("report-app").dataset.statusUrl, text: t("check") });
@@ -319,7 +393,7 @@
         code,
         facts([
           [t("number"), r.report_number],
-          [t("received"), localTime(r.received_at)],
+          [t("received"), beijingTime(r.received_at)],
           [t("status"), EN ? r.status_label_en : r.status_label],
           [t("acceptance_due"), acceptancePromised("report-app") ? r.acceptance_due : null],
           [t("unit"), r.handling_unit],
@@ -357,7 +431,7 @@
         showReceipt(receipt);
       }, function (e) {
         busy(form, false);
-        if (e instanceof ApiError) showErrors(form, e.fields, e.message);
+        if (e instanceof ApiError) showErrors(form, e.fields, e.message, true);
         else showErrors(form, [], e.message || t("server"));
       });
     });
@@ -369,19 +443,23 @@
     var out = document.getElementById("status-result");
     var receipt = null; // in memory only
     form.noValidate = true;
+    clearWhenFixed(form, function () {
+      return form.elements.receipt.value.trim() ? [] : [{ field: "receipt", message: t("required") }];
+    }, []);
 
     function render(s, message) {
       out.textContent = "";
       var items = (s.feedback || []).map(function (f) {
-        return el("li", {}, [el("time", { text: localTime(f.at).slice(0, 10) }), document.createTextNode(" " + f.text)]);
+        var b = beijingDate(f.at);
+        return el("li", {}, [el("time", { text: b ? b.day : f.at }), document.createTextNode(" " + f.text)]);
       });
       var addForm = supplementForm(s);
       out.appendChild(el("section", { "aria-labelledby": "status-title", tabindex: "-1", id: "status-panel" }, [
-        message ? el("p", { className: "jubao-poster-notice", role: "status", text: message }) : null,
+        message ? el("p", { className: "jubao-poster-notice", id: "status-message", role: "status", tabindex: "-1", text: message }) : null,
         el("h2", { id: "status-title", text: t("status") + "：" + (EN ? s.status_label_en : s.status_label) }),
         facts([
           [t("number"), s.report_number],
-          [t("received"), localTime(s.received_at)],
+          [t("received"), beijingTime(s.received_at)],
           [t("acceptance_due"), acceptancePromised("status-app") && s.deadlines ? s.deadlines.acceptance_due : null],
           [t("verification_due"), s.deadlines && s.deadlines.verification_due],
           [t("supplements"), s.supplements]
@@ -391,12 +469,15 @@
         addForm
       ]));
       out.hidden = false;
-      out.querySelector("#status-panel").focus();
+      showFirst(out.querySelector(message ? "#status-message" : "#status-panel"));
     }
 
     function supplementForm(s) {
       var area = el("textarea", { id: "s-text", name: "text", rows: "5", maxlength: "5000", "aria-describedby": "s-text-error" });
-      var files = el("input", { type: "file", id: "s-files", name: "files", multiple: "", accept: "image/jpeg,image/png,image/webp,video/mp4,video/quicktime,application/pdf" });
+      var app = document.getElementById("status-app").dataset;
+      var files = el("input", { type: "file", id: "s-files", name: "files", multiple: "", accept: app.accept,
+        "data-max-bytes": app.maxBytes, "data-max-mb": app.maxMb, "data-max-files": app.maxFiles,
+        "aria-describedby": "s-files-hint s-files-error" });
       var f = el("form", { className: "jubao-form", id: "supplement-form", novalidate: "" }, [
         el("h3", { text: t("add_title") }),
         el("div", { className: "field", "data-field": "text" }, [
@@ -404,14 +485,21 @@
           el("p", { className: "field-error", id: "s-text-error", hidden: "" })
         ]),
         el("div", { className: "field", "data-field": "files" }, [
-          el("label", { for: "s-files", text: t("add_files") }), files,
+          el("label", { for: "s-files", text: t("add_files") }),
+          el("p", { className: "field-hint", id: "s-files-hint", text: app.filesHint }), files,
           el("p", { className: "field-error", id: "s-files-error", hidden: "" })
         ]),
         el("button", { type: "submit", className: "md-button md-button--primary", text: t("add_submit") })
       ]);
+      function checkAddition() {
+        var errors = chars(area.value) < 2 ? [{ field: "text", message: t("add_short") }] : [];
+        return errors.concat(fileErrors(files));
+      }
+      clearWhenFixed(f, checkAddition, ["text", "files"]);
       f.addEventListener("submit", function (ev) {
         ev.preventDefault();
-        if (chars(area.value) < 2) { showErrors(f, [{ field: "text", message: t("add_short") }]); return; }
+        var errors = checkAddition();
+        if (errors.length) { showErrors(f, errors); return; }
         clearErrors(f);
         busy(f, true, t("sending"));
         uploadAll(f, base, s.region, Array.from(files.files || [])).then(function (ids) {
@@ -420,7 +508,7 @@
           return postJSON(base + "/reports/supplement", body);
         }).then(function (updated) { render(updated, t("added")); }, function (e) {
           busy(f, false);
-          showErrors(f, e.fields || [], e.message);
+          showErrors(f, e.fields || [], e.message, true);
         });
       });
       return f;
@@ -439,7 +527,7 @@
       }, function (e) {
         busy(form, false);
         out.hidden = true;
-        showErrors(form, (e.fields || []).length ? e.fields : [{ field: "receipt", message: e.message }], e.message);
+        showErrors(form, (e.fields || []).length ? e.fields : [{ field: "receipt", message: e.message }], e.message, true);
       });
     });
   }
