@@ -3,7 +3,7 @@
 Every refusal the API gives comes from the catalogue below, so clients can rely on the
 codes and people always read a sentence, Chinese first. Messages never echo what the
 user sent (a description or a receipt could be confidential), only which field is wrong.
-A refusal over a configured limit names the limit (``{max_mb}`` in the message, filled from
+A refusal over a configured limit names the limit (``{max_size}`` in the message, filled from
 the error's ``limits``), so the reporter knows what would pass.
 """
 
@@ -40,8 +40,8 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     "body_too_large": (413, "提交的内容过大。", "The request body is too large."),
     "attachment_too_large": (
         413,
-        "附件过大：每个文件不能超过 {max_mb} MB。",
-        "The attachment is too large: each file may be {max_mb} MB at most.",
+        "附件过大：每个文件不能超过 {max_size}。",
+        "The attachment is too large: each file may be {max_size} at most.",
     ),
     "attachment_type": (
         415,
@@ -268,7 +268,7 @@ def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def catalogue_messages(code: str, limits: dict[str, int] | None = None) -> tuple[str, str]:
+def catalogue_messages(code: str, limits: dict[str, int | str] | None = None) -> tuple[str, str]:
     """(Chinese, English) of a catalogue code, its limits filled in."""
     _, zh, en = CATALOGUE[code]
     values = limits or {}
@@ -297,7 +297,7 @@ class ApiError(Exception):
     code: str
     fields: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
-    limits: dict[str, int] = field(default_factory=dict)
+    limits: dict[str, int | str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.code not in CATALOGUE:

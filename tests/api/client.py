@@ -417,3 +417,10 @@ def raise_fd_limit(wanted: int) -> None:
     if soft != resource.RLIM_INFINITY and soft < wanted:
         target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def receipt_on_page(html: str) -> str:
+    """The receipt code a no-JavaScript answer page prints (its groups are elements)."""
+    found = re.search(r'id="receipt"[^>]*>(.*?)</p>', html, re.DOTALL)
+    assert found is not None, "no receipt on the page"
+    return re.sub(r"<[^>]+>", "", found.group(1))

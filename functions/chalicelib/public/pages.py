@@ -40,9 +40,9 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "files": ("证据材料（选填，照片、视频或 PDF）", "Evidence (optional: photos, videos or PDF)"),
     "files_hint": (
-        "最多 {max_files} 个文件，每个不超过 {max_mb} MB，格式：{types}。"
+        "最多 {max_files} 个文件，每个不超过 {max_size}，格式：{types}。"
         "照片中的拍摄设备、GPS 位置等信息会被自动删除。",
-        "Up to {max_files} files of {max_mb} MB each at most, as {types}. "
+        "Up to {max_files} files of {max_size} each at most, as {types}. "
         "Camera and GPS details are removed from photos automatically.",
     ),
     "who": ("举报人信息", "About you"),
@@ -160,7 +160,7 @@ def files_hint(limits: UploadLimits, lang: Lang) -> str:
     """The upload limits, stated before the file field (from the settings)."""
     types = ("、" if lang == "zh" else ", ").join(limits.type_names)
     return t("files_hint", lang).format(
-        max_files=limits.max_files, max_mb=limits.max_mb, types=types
+        max_files=limits.max_files, max_size=limits.size_text, types=types
     )
 
 
@@ -177,7 +177,7 @@ def _files_field(
         f'<p class="field-hint" id="files-hint">{hint}</p>'
         '<input type="file" id="f-files" name="files" multiple'
         f' accept="{",".join(limits.types)}" data-max-bytes="{limits.max_bytes}"'
-        f' data-max-mb="{limits.max_mb}" data-max-files="{limits.max_files}"'
+        f' data-max-size="{limits.size_text}" data-max-files="{limits.max_files}"'
         f"{invalid}{_describedby('files', True)}>"
     )
     return _field("files", inner, lang, errors)

@@ -94,6 +94,15 @@ class SealOutcome:
     code: str = ""  # the ApiError code when rejected
 
 
+def size_text(size: int) -> str:
+    """``size`` bytes in whole MB (MiB) or, under one, KB (KiB), rounded down: a file of
+    the size said always passes."""
+    mib, kib = 1024 * 1024, 1024
+    if size >= mib:
+        return f"{size // mib} MB"
+    return f"{max(1, size // kib)} KB"
+
+
 @dataclass(frozen=True)
 class UploadLimits:
     """What a report or supplement may carry, as the settings configure it: the form
@@ -107,9 +116,9 @@ class UploadLimits:
         return cls(settings.max_attachment_bytes, settings.max_attachments)
 
     @property
-    def max_mb(self) -> int:
-        """The size limit in whole MB (MiB) as people read it, never rounded up."""
-        return max(1, self.max_bytes // (1024 * 1024))
+    def size_text(self) -> str:
+        """The size limit as people read it ("20 MB", "500 KB"), never rounded up."""
+        return size_text(self.max_bytes)
 
     @property
     def types(self) -> tuple[str, ...]:
@@ -121,12 +130,12 @@ class UploadLimits:
 
     def numbers(self) -> dict[str, int]:
         """The values refusals name (``ApiError.limits``)."""
-        return {"max_mb": self.max_mb, "max_files": self.max_files}
+        return {"max_size": self.size_text, "max_files": self.max_files}
 
 
 def too_large(max_bytes: int) -> ApiError:
     """The refusal of a file over ``max_bytes``, which it names in MB."""
-    return ApiError("attachment_too_large", limits={"max_mb": UploadLimits(max_bytes, 0).max_mb})
+    return ApiError("attachment_too_large", limits={"max_size": size_text(max_bytes)})
 
 
 def new_attachment_id() -> str:

@@ -52,6 +52,6 @@ def _upload_data(lang: Lang) -> str:
     limits = _limits()
     return (
         f' data-accept="{",".join(limits.types)}" data-max-bytes="{limits.max_bytes}"'
-        f' data-max-mb="{limits.max_mb}" data-max-files="{limits.max_files}"'
+        f' data-max-size="{limits.size_text}" data-max-files="{limits.max_files}"'
         f' data-files-hint="{escape(pages.files_hint(limits, lang))}"'
     )

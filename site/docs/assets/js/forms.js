@@ -30,7 +30,7 @@
     desc_short: ["请具体描述情况（至少 10 个字）", "Please describe it (10 characters at least)"],
     contact: ["请填写姓名或联系方式，或者勾选“匿名举报”", "Give a name or a contact, or tick “Report anonymously”"],
     employee: ["从业人员举报本单位须填写姓名和联系电话或邮箱", "Employees reporting their employer give a name and a phone or email"],
-    too_big: ["文件“{name}”过大：每个文件不能超过 {mb} MB", "“{name}” is too large: each file may be {mb} MB at most"],
+    too_big: ["文件“{name}”过大：每个文件不能超过 {size}", "“{name}” is too large: each file may be {size} at most"],
     too_many: ["最多可以选择 {max} 个文件", "Choose {max} files at most"],
     bad_type: ["文件“{name}”的格式不支持，请选择照片、视频或 PDF", "“{name}” is not a supported type: choose a photo, a video or a PDF"],
     beijing: ["北京时间", "Beijing time"],
@@ -213,12 +213,12 @@
   /* Files against the limits the form states (data-max-* of the input, from the settings). */
   function fileErrors(input) {
     var files = Array.from(input.files || []);
-    var max = Number(input.dataset.maxFiles), bytes = Number(input.dataset.maxBytes), mb = input.dataset.maxMb;
+    var max = Number(input.dataset.maxFiles), bytes = Number(input.dataset.maxBytes), size = input.dataset.maxSize;
     var types = (input.getAttribute("accept") || "").split(",");
     var errors = [];
     if (max >= 0 && files.length > max) errors.push(t("too_many", { max: max }));
     files.forEach(function (f) {
-      if (bytes && f.size > bytes) errors.push(t("too_big", { name: f.name, mb: mb }));
+      if (bytes && f.size > bytes) errors.push(t("too_big", { name: f.name, size: size }));
       else if (f.type && types.indexOf(f.type) < 0) errors.push(t("bad_type", { name: f.name }));
     });
     return errors.length ? [{ field: "files", message: errors.join("；") }] : [];
@@ -476,7 +476,7 @@
       var area = el("textarea", { id: "s-text", name: "text", rows: "5", maxlength: "5000", "aria-describedby": "s-text-error" });
       var app = document.getElementById("status-app").dataset;
       var files = el("input", { type: "file", id: "s-files", name: "files", multiple: "", accept: app.accept,
-        "data-max-bytes": app.maxBytes, "data-max-mb": app.maxMb, "data-max-files": app.maxFiles,
+        "data-max-bytes": app.maxBytes, "data-max-size": app.maxSize, "data-max-files": app.maxFiles,
         "aria-describedby": "s-files-hint s-files-error" });
       var f = el("form", { className: "jubao-form", id: "supplement-form", novalidate: "" }, [
         el("h3", { text: t("add_title") }),
