@@ -191,8 +191,8 @@ def test_the_upload_limits_are_stated_and_named_when_crossed(server: LiveServer)
     # stated before the file field, with the same numbers
     form = re.search(r'data-field="files">(.*?)</div>', too_big.text, re.DOTALL)
     assert form is not None
-    hint, field = form.group(1).index("最多 2 个文件，每个不超过 3 KB"), form.group(1).index("<input")
-    assert hint < field
+    markup = form.group(1)
+    assert markup.index("最多 2 个文件，每个不超过 3 KB") < markup.index("<input")
     assert f'data-max-bytes="{MAX_BYTES}"' in form.group(1)
 
 
@@ -249,9 +249,9 @@ def test_answer_pages_show_beijing_time_and_whole_receipt_groups(server: LiveSer
     after = datetime.now(UTC)
     shown = re.search(r"<dd>(\d{4}-\d\d-\d\d \d\d:\d\d)（北京时间）</dd>", reply.text)
     assert shown is not None, reply.text[-800:]
-    beijing = datetime.strptime(shown.group(1), "%Y-%m-%d %H:%M").replace(
-        tzinfo=UTC
-    ) - timedelta(hours=8)
+    beijing = datetime.strptime(shown.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=UTC) - timedelta(
+        hours=8
+    )
     assert before.replace(second=0, microsecond=0) <= beijing <= after
     assert "UTC" not in reply.text
     # six groups, each an unbreakable element; the line may break only after a hyphen

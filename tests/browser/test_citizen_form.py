@@ -63,7 +63,9 @@ def test_errors_clear_as_soon_as_each_field_is_fixed(site: Site, page: Page) -> 
     expect(field_error(page, "unit_name")).to_be_visible()
     page.fill("#f-unit_name", "某商场")
     expect(field_error(page, "unit_name")).to_be_hidden()
-    expect(page.locator('.field[data-field="unit_name"]')).not_to_have_class(re.compile("has-error"))
+    expect(page.locator('.field[data-field="unit_name"]')).not_to_have_class(
+        re.compile("has-error")
+    )
     expect(page.locator("#f-unit_name")).not_to_have_attribute("aria-invalid", "true")
     expect(page.locator(".jubao-errors li")).to_have_count(5)
     assert not any("被举报单位" in line for line in summary_lines(page))
@@ -199,9 +201,7 @@ def test_the_upload_limits_are_stated_before_the_field_and_named_when_crossed(
     )
     assert above, "the limits come before the file field"
     fill_report(page)
-    six = [
-        {"name": f"p{i}.jpg", "mimeType": "image/jpeg", "buffer": photo()} for i in range(6)
-    ]
+    six = [{"name": f"p{i}.jpg", "mimeType": "image/jpeg", "buffer": photo()} for i in range(6)]
     page.set_input_files("#f-files", files=six)
     page.click("#report-form button[type=submit]")
     expect(field_error(page, "files")).to_have_text("最多可以选择 5 个文件")

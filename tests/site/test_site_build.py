@@ -272,3 +272,17 @@ def test_front_matter_is_read_not_shown(site: Path) -> None:
             assert '<meta name="description" content="' in html, prefix + path
             body = "".join(scan(site / prefix / path / "index.html").text)
             assert "description:" not in body and "{{" not in body, prefix + path
+
+
+def test_the_report_page_puts_the_emergency_note_and_notice_before_the_form(site: Path) -> None:
+    for prefix, lang in (("", "zh"), ("en/", "en")):
+        html = page(site, prefix + "report/")
+        notice = pages.report_notice_html(OFFICE, lang)  # type: ignore[arg-type]
+        assert notice in html
+        assert html.index(notice) < html.index('<form id="report-form"')
+        assert html.count("119") == 1, "the emergency note is said once, before the form"
+        status = page(site, prefix + "status/")
+        app = re.search(r'<div id="status-app"([^>]*)>', status)
+        assert app is not None
+        assert 'data-max-files="5"' in app.group(1) and 'data-max-size="20 MB"' in app.group(1)
+        assert escape(pages.files_hint(pages.DEFAULT_LIMITS, lang)) in app.group(1)  # type: ignore[arg-type]

@@ -37,7 +37,7 @@ from typing import Protocol
 
 from .. import crypto, media
 from ..config.settings import Settings
-from ..errors import ApiError, FieldError
+from ..errors import ApiError
 from ..store.base import (
     AttachmentRecord,
     AttachmentState,
@@ -127,10 +127,6 @@ class UploadLimits:
     @property
     def type_names(self) -> tuple[str, ...]:
         return tuple(name for kind, name in TYPE_NAMES if kind in ALLOWED)
-
-    def numbers(self) -> dict[str, int]:
-        """The values refusals name (``ApiError.limits``)."""
-        return {"max_size": self.size_text, "max_files": self.max_files}
 
 
 def too_large(max_bytes: int) -> ApiError:

@@ -215,9 +215,7 @@ class Intake:
             except IdempotencyReplay as replay:  # a concurrent retry won the race
                 return self._replay(replay.record, body_hash, seal_key, submission.source)
             except AttachmentUnavailable:
-                raise ApiError(
-                    "validation_failed", [_UNAVAILABLE_FILE]
-                ) from None
+                raise ApiError("validation_failed", [_UNAVAILABLE_FILE]) from None
             return SubmitResult(self._receipt_response(receipt, record, tag), replayed=False)
         raise ApiError("service_unavailable")
 
@@ -431,7 +429,5 @@ class Intake:
                 )
             )
         except AttachmentUnavailable:
-            raise ApiError(
-                "validation_failed", [_UNAVAILABLE_FILE]
-            ) from None
+            raise ApiError("validation_failed", [_UNAVAILABLE_FILE]) from None
         return self.status_of(receipt, report)
