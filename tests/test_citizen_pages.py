@@ -54,17 +54,18 @@ def receipt(**changes: object) -> ReceiptResponse:
 
 
 def test_a_refusal_over_a_limit_names_it_and_cannot_be_made_without_it() -> None:
-    error = ApiError("too_many_attachments", limits={"max_files": 3})
+    error = ApiError("too_many_attachments", headers={"Retry-After": "1"}, limits={"max_files": 3})
     zh, en = error.messages()
     assert zh == "附件数量超过上限：最多 3 个文件。" and en.endswith("3 files at most.")
     body = error.as_dict()["error"]
     assert body["message"] == f"{zh} / {en}"
-    with pytest.raises(KeyError, match="max_files"):
+    with pytest.raises(KeyError, match=r"too_many_attachments needs \['max_files'\]"):
         ApiError("too_many_attachments")
     with pytest.raises(KeyError, match="max_size"):
         ApiError("attachment_too_large", limits={"max_files": 1})
     pinned = error.on_field("attachments")
     assert (pinned.code, pinned.status, pinned.limits) == (error.code, 422, {"max_files": 3})
+    assert pinned.headers == {"Retry-After": "1"}
     (field,) = pinned.as_dict()["error"]["fields"]
     assert field == {
         "field": "attachments",
