@@ -218,14 +218,16 @@ def test_the_emergency_note_and_the_notice_come_before_the_form() -> None:
         identity = pages.t("identity_note", lang)  # type: ignore[arg-type]
         assert identity in items[3]  # the one sentence on identities, not a second wording
     zh = pages.report_notice_html(OFFICE, "zh")
-    for text in (
-        "重大事故隐患",
-        "安全生产非法违法行为",
-        "瞒报、谎报生产安全事故",
-        "回执码",
-        "匿名",
-    ):
+    for text in ("重大事故隐患", "安全生产非法违法行为", "瞒报、谎报生产安全事故"):
         assert text in zh
+    # how reporting online works is the office's own note on its online channel
+    (online,) = [c for c in OFFICE.channels if c.kind == "online"]
+    assert f"<li>{online.note}</li>" in zh
+    assert f"<li>{online.note_en}</li>" in pages.report_notice_html(OFFICE, "en")
+    # an office without one: the platform's own words
+    channels = [c.model_copy(update={"note": "", "note_en": ""}) for c in OFFICE.channels]
+    plain = pages.report_notice_html(OFFICE.model_copy(update={"channels": channels}), "zh")
+    assert "<li>提交后会得到回执码，凭回执码查询办理进度、补充材料。可以匿名举报。</li>" in plain
 
 
 # ---- one banner rule --------------------------------------------------------------------------

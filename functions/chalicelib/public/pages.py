@@ -184,16 +184,26 @@ def _files_field(
 
 
 def report_notice_html(office: OfficeConfig, lang: Lang = "zh") -> str:
-    """The emergency note and a short 举报须知, shown before the report form."""
-    del office  # the kinds and the identity rule are the platform's, not a setting
+    """The emergency note and a short 举报须知, shown before the report form.
+
+    How the online channel works (anonymous or named, the receipt code) is the office's
+    own note on that channel where it has one; the kinds and the sealed identity are the
+    platform's, said in the words the form uses."""
     kinds = ("；" if lang == "zh" else "; ").join(
         zh if lang == "zh" else en[0].lower() + en[1:] for zh, en in KIND_LABELS.values()
     )
+    online = next((c for c in office.channels if c.kind == "online" and c.note), None)
+    if online is not None:
+        how = online.note if lang == "zh" else (online.note_en or online.note)
+    else:
+        how = (
+            t("notice_receipt", lang) + ("" if lang == "zh" else " ") + t("notice_anonymous", lang)
+        )
     items = [
         t("notice_kinds", lang).format(kinds=kinds),
         t("notice_truth", lang),
-        t("notice_receipt", lang),
-        t("notice_anonymous", lang) + ("" if lang == "zh" else " ") + t("identity_note", lang),
+        how,
+        t("identity_note", lang),
     ]
     return (
         f'<p class="jubao-emergency" role="note"><strong>{escape(t("emergency", lang))}'
