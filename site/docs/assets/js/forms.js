@@ -6,8 +6,11 @@
  * as JSON with an Idempotency-Key kept for retries (a retry after a lost answer gets the
  * same receipt, never a second report), the receipt shown in the page, the poster tag
  * from the QR link carried along and its issuer shown, and the status page answered in
- * place with a form to add information. The receipt code is held only in memory: never
- * in the address, in storage or in a log.
+ * place with a form to add information. An error goes as soon as its field is fixed; files
+ * are checked against the limits the form states (from the server's settings) before any
+ * upload; times are shown in Beijing time whatever the device's zone; the receipt code
+ * breaks only between its groups. The receipt code is held only in memory: never in the
+ * address, in storage or in a log.
  */
 (function () {
   "use strict";
