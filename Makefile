@@ -58,8 +58,8 @@ mutation: setup ## mutation-test the security core (mutmut; ~30 min on 2 cores; 
 requirements: setup ## the Lambda's dependencies, exported from the lock
 	$(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --no-emit-project -o functions/requirements.txt
 
-package: setup requirements ## Lambda deployment package (SAM template + zip) in build/sam
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(RUN) chalice --project-dir functions package --stage prod --merge-template .chalice/merge-prod.json "$$PWD/build/sam"
+package: setup requirements ## both Lambda packages (SAM template + zip) in build/sam/{public,officer}
+	$(RUN) python -m infra.package --out build/sam --stage prod
 
 clean:
 	rm -rf build .venv .tools .pytest_cache .mypy_cache .ruff_cache
