@@ -11,10 +11,9 @@ export NO_MKDOCS_2_WARNING := 1
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: run test setup system system-run posters site serve lint typecheck bench package requirements clean
-.PHONY: mutation deploy destroy outputs plan-deploy
+.PHONY: mutation deploy destroy outputs plan-deploy stage-given
 
 STAGE ?=
-AWS_STAGE_CHECK = @test -n "$(STAGE)" || { echo "STAGE is required: make $@ STAGE=prod" >&2; exit 2; }
 
 run: setup system-run site serve ## build the site and posters, serve site + API on :8000
 
@@ -64,21 +63,20 @@ requirements: setup ## the Lambda's dependencies, exported from the lock
 package: setup requirements ## both Lambda packages (SAM template + zip) in build/sam/{public,officer}
 	$(RUN) python -m infra.package --out build/sam --stage prod
 
-deploy: package site ## the whole stack of STAGE in AWS_REGION (see README "Deploying to AWS")
-	$(AWS_STAGE_CHECK)
+deploy: stage-given package site ## the whole stack of STAGE in AWS_REGION (see README "Deploying to AWS")
 	$(RUN) python -m infra.deploy deploy --stage $(STAGE) --site-dir build/site
 
-destroy: setup ## delete STAGE's stacks; its data (storage stack) only with DESTROY_DATA=1
-	$(AWS_STAGE_CHECK)
+destroy: stage-given setup ## delete STAGE's stacks; its data (storage stack) only with DESTROY_DATA=1
 	$(RUN) python -m infra.deploy destroy --stage $(STAGE) $(if $(filter 1,$(DESTROY_DATA)),--destroy-data)
 
-outputs: setup ## build/deploy/STAGE/outputs.json: the site's URL and API base, the functions' settings
-	$(AWS_STAGE_CHECK)
+outputs: stage-given setup ## build/deploy/STAGE/outputs.json: the site's URL and API base, the functions' settings
 	$(RUN) python -m infra.deploy outputs --stage $(STAGE)
 
-plan-deploy: setup ## print the stacks make deploy would create, in order, with their parameters
-	$(AWS_STAGE_CHECK)
+plan-deploy: stage-given setup ## print the stacks make deploy would create, in order, with their parameters
 	$(RUN) python -m infra.deploy plan --stage $(STAGE) --region $${AWS_REGION:-$${AWS_DEFAULT_REGION:-cn-north-1}}
+
+stage-given:
+	@test -n "$(STAGE)" || { echo "STAGE is required, e.g. make deploy STAGE=prod" >&2; exit 2; }
 
 clean:
 	rm -rf build .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -40,7 +40,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -122,12 +122,16 @@ class Config:
 
 def plan(config: Config) -> list[Step]:
     """The stacks of ``config``'s stage, in creation order."""
-    storage = {
+    storage: dict[str, Parameter] = {
         "TableName": Output("storage", "TableName"),
         "BucketName": Output("storage", "BucketName"),
         "KeyArn": Output("storage", "KeyArn"),
     }
-    common = {"Stage": config.stage, **storage, "AlarmTopicArn": config.alarm_topic}
+    common: dict[str, Parameter] = {
+        "Stage": config.stage,
+        **storage,
+        "AlarmTopicArn": config.alarm_topic,
+    }
     site: dict[str, Parameter] = {
         "Stage": config.stage,
         "PublicApiId": Output("public", "ApiId"),
@@ -137,7 +141,12 @@ def plan(config: Config) -> list[Step]:
     }
     origin = config.site_origin or (f"https://{config.domain}" if config.domain else "")
     return [
-        Step("artifacts", config.stack("artifacts"), INFRA / "artifacts.json", {"Stage": config.stage}),
+        Step(
+            "artifacts",
+            config.stack("artifacts"),
+            INFRA / "artifacts.json",
+            {"Stage": config.stage},
+        ),
         Step("apigateway", APIGATEWAY_STACK, INFRA / "apigateway-account.json", {}, shared=True),
         Step(
             "storage",
@@ -205,7 +214,10 @@ def site_objects(site_dir: Path, china: bool) -> Iterator[tuple[str, Path, str]]
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
         key = path.relative_to(site_dir).as_posix()
         content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+        if content_type.startswith("text/") or content_type in (
+            "application/javascript",
+            "application/json",
+        ):
             content_type += "; charset=utf-8"
         yield key, path, content_type
         if china and key.endswith("index.html") and key != "index.html":
@@ -214,7 +226,7 @@ def site_objects(site_dir: Path, china: bool) -> Iterator[tuple[str, Path, str]]
 
 def rewrite_code_uris(template: dict[str, Any], bucket: str, key: str) -> dict[str, Any]:
     """Every packaged function's ``CodeUri`` pointed at the uploaded zip."""
-    changed = json.loads(json.dumps(template))
+    changed: dict[str, Any] = json.loads(json.dumps(template))
     for resource in changed["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = {"Bucket": bucket, "Key": key}
@@ -278,7 +290,8 @@ class Deployer:
                 else:
                     raise DeployError(
                         f"{step.name}: secret {value.name} missing on first deployment "
-                        f"(set {SECRET_VARIABLES[value.name]} or run `python -m infra.deploy secrets`)"
+                        f"(set {SECRET_VARIABLES[value.name]} or run "
+                        "`python -m infra.deploy secrets`)"
                     )
             else:
                 resolved.append({"ParameterKey": key, "ParameterValue": value})
@@ -286,16 +299,45 @@ class Deployer:
 
     # -- deploying ----------------------------------------------------------------------
 
-    def deploy(self, only: Sequence[str] | None = None, given: Mapping[str, str] | None = None) -> None:
+    def deploy(
+        self, only: Sequence[str] | None = None, given: Mapping[str, str] | None = None
+    ) -> None:
+        if self.config.china and not self.config.domain:
+            raise DeployError(
+                "aws-cn: CloudFront in China needs an ICP-filed domain (--domain) "
+                "and its IAM certificate id (--certificate)"
+            )
         steps = plan(self.config)
         secrets_given = dict(given) if given is not None else load_secrets(self.config)
+        if self._origin_unknown(steps) and self.status(self.config.stack("site")) is not None:
+            steps = self._with_site_origin(steps)
         for step in steps:
             if only is not None and step.name not in only:
                 continue
             self.deploy_step(step, steps, secrets_given)
         if only is None or "site" in only:
             self.upload_site(steps)
+            if self._origin_unknown(steps):
+                # no domain, first deployment: the browsers' origin is CloudFront's own
+                # name, known only now; the bucket's CORS rule gets it
+                steps = self._with_site_origin(steps)
+                storage = next(s for s in steps if s.name == "storage")
+                self.deploy_step(storage, steps, secrets_given)
         self.write_outputs(steps)
+
+    @staticmethod
+    def _origin_unknown(steps: Sequence[Step]) -> bool:
+        return "SiteOrigin" not in next(s for s in steps if s.name == "storage").parameters
+
+    def _with_site_origin(self, steps: Sequence[Step]) -> list[Step]:
+        """The plan with the storage stack's ``SiteOrigin`` = the site stack's ``SiteUrl``."""
+        origin = self.outputs(next(s for s in steps if s.name == "site"))["SiteUrl"]
+        return [
+            replace(s, parameters={**s.parameters, "SiteOrigin": origin})
+            if s.name == "storage"
+            else s
+            for s in steps
+        ]
 
     def deploy_step(self, step: Step, steps: Sequence[Step], given: Mapping[str, str]) -> None:
         if not step.template.exists():
@@ -316,15 +358,23 @@ class Deployer:
         data = archive.read_bytes()
         zip_key = f"{step.name}/{hashlib.sha256(data).hexdigest()}.zip"
         self.s3.put_object(Bucket=bucket, Key=zip_key, Body=data)
-        template = rewrite_code_uris(json.loads(step.template.read_text(encoding="utf-8")), bucket, zip_key)
+        template = rewrite_code_uris(
+            json.loads(step.template.read_text(encoding="utf-8")), bucket, zip_key
+        )
         body = json.dumps(template).encode()
         template_key = f"{step.name}/{hashlib.sha256(body).hexdigest()}.json"
-        self.s3.put_object(Bucket=bucket, Key=template_key, Body=body, ContentType="application/json")
+        self.s3.put_object(
+            Bucket=bucket, Key=template_key, Body=body, ContentType="application/json"
+        )
         endpoint = self.s3.meta.endpoint_url.rstrip("/")
         return {"TemplateURL": f"{endpoint}/{bucket}/{template_key}"}
 
     def apply(
-        self, stack_name: str, source: Mapping[str, str], parameters: list[dict[str, Any]], exists: bool
+        self,
+        stack_name: str,
+        source: Mapping[str, str],
+        parameters: list[dict[str, Any]],
+        exists: bool,
     ) -> None:
         """Create or update one stack and wait for it; nothing to change is fine.
 
@@ -364,7 +414,9 @@ class Deployer:
         if stack["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
             raise DeployError(f"{stack_name}: {stack['StackStatus']} (see the stack's events)")
 
-    def _wait(self, read: Callable[[], Any], field_name: str, done: set[str], failed: set[str]) -> Any:
+    def _wait(
+        self, read: Callable[[], Any], field_name: str, done: set[str], failed: set[str]
+    ) -> Any:
         deadline = time.monotonic() + self.timeout_seconds
         while True:
             current = read()
@@ -400,7 +452,10 @@ class Deployer:
         cloudfront = self.session.client("cloudfront", region_name=self.config.region)
         cloudfront.create_invalidation(
             DistributionId=site["DistributionId"],
-            InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},
+            InvalidationBatch={
+                "Paths": {"Quantity": 1, "Items": ["/*"]},
+                "CallerReference": str(time.time()),
+            },
         )
         self.say(f"site: {len(keys)} objects")
         return len(keys)
@@ -431,9 +486,13 @@ class Deployer:
                 "AWS_DEFAULT_REGION": self.config.region,
             }
             found["functions"] = {
-                app: {"stage": self.config.stage, "environment": environment, "secrets": sorted(
-                    k for k, v in by_name[app].parameters.items() if isinstance(v, Secret)
-                )}
+                app: {
+                    "stage": self.config.stage,
+                    "environment": environment,
+                    "secrets": sorted(
+                        k for k, v in by_name[app].parameters.items() if isinstance(v, Secret)
+                    ),
+                }
                 for app in ("public", "officer")
             }
         if self.status(by_name["site"].stack_name) is not None:
@@ -517,13 +576,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="jubao on AWS: deploy, destroy, outputs")
     parser.add_argument("command", choices=["deploy", "destroy", "outputs", "plan", "secrets"])
     parser.add_argument("--stage", required=True)
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+    parser.add_argument(
+        "--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    )
     parser.add_argument("--domain", default=os.environ.get("JUBAO_DOMAIN", ""))
     parser.add_argument("--certificate", default=os.environ.get("JUBAO_CERTIFICATE", ""))
     parser.add_argument("--alarm-topic", default=os.environ.get("JUBAO_ALARM_TOPIC", ""))
     parser.add_argument("--site-dir", type=Path, default=ROOT / "build" / "site")
     parser.add_argument("--only", action="append", help="deploy only these steps (repeatable)")
-    parser.add_argument("--destroy-data", action="store_true", help="destroy: also the storage stack and its data")
+    parser.add_argument(
+        "--destroy-data", action="store_true", help="destroy: also the storage stack and its data"
+    )
     args = parser.parse_args(argv)
     if not args.region:
         parser.error("--region (or AWS_REGION) is required")
@@ -538,7 +601,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "plan":
         for step in plan(config):
             shown = {k: v if isinstance(v, str) else repr(v) for k, v in step.parameters.items()}
-            print(json.dumps({"step": step.name, "stack": step.stack_name, "template": str(step.template), "parameters": shown}))
+            print(
+                json.dumps(
+                    {
+                        "step": step.name,
+                        "stack": step.stack_name,
+                        "template": str(step.template),
+                        "parameters": shown,
+                    }
+                )
+            )
         return 0
     if args.command == "secrets":
         path = config.stage_dir / "secrets.json"
@@ -549,7 +621,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(new_secrets(), handle, indent=2)
-        print(f"{path}: new keys. Keep a copy apart from the data (without ReceiptKey no receipt verifies).", file=sys.stderr)
+        print(
+            f"{path}: new keys. Keep a copy apart from the data "
+            "(without ReceiptKey no receipt verifies).",
+            file=sys.stderr,
+        )
         return 0
     import boto3
 

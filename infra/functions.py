@@ -172,7 +172,9 @@ def merge_template(app: App) -> Template:
             # only this stage's bucket: another stage's uploads are not this sealer's
             properties["Events"] = {
                 function.bucket_event: {
-                    "Properties": {"Pattern": {"detail": {"bucket": {"name": [{"Ref": "BucketName"}]}}}}
+                    "Properties": {
+                        "Pattern": {"detail": {"bucket": {"name": [{"Ref": "BucketName"}]}}}
+                    }
                 }
             }
         resources[function.resource] = {"Properties": properties}
@@ -227,7 +229,9 @@ def merge_template(app: App) -> Template:
     )
     return {
         "Parameters": _parameters(app),
-        "Conditions": {"HasAlarmTopic": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}},
+        "Conditions": {
+            "HasAlarmTopic": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}
+        },
         "Resources": resources,
         "Outputs": {
             "ApiId": {"Value": {"Ref": "RestAPI"}},

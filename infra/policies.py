@@ -130,7 +130,10 @@ def _items(prefixes: list[str]) -> dict[str, Any]:
 
 def _logs(function: str) -> Policy:
     """Write the function's own log group (the stack creates it, with its retention)."""
-    group = f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{FUNCTIONS[function]}"
+    group = (
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+        f"/aws/lambda/{FUNCTIONS[function]}"
+    )
     return _statement(
         "OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [group, f"{group}:*"]
     )
@@ -191,7 +194,9 @@ def sealer_document() -> Policy:
             THROUGH_S3,
         ),
         _logs("sealer"),
-        _statement("NeverReadSealed", ["s3:GetObject", "s3:GetObjectVersion"], [SEALED], effect="Deny"),
+        _statement(
+            "NeverReadSealed", ["s3:GetObject", "s3:GetObjectVersion"], [SEALED], effect="Deny"
+        ),
     )
 
 
@@ -269,7 +274,12 @@ def _map_strings(value: Any, change: Any) -> Any:
 def variables(document: Policy) -> set[str]:
     """The CloudFormation variables a document uses (pseudo parameters and parameters)."""
     found: set[str] = set()
-    _map_strings(document, lambda s: found.update(_VARIABLE.findall(s)) or s)
+
+    def collect(text: str) -> str:
+        found.update(_VARIABLE.findall(text))
+        return text
+
+    _map_strings(document, collect)
     return found
 
 
@@ -292,9 +302,7 @@ class StorageArns:
     key_arn: str
 
     @classmethod
-    def from_outputs(
-        cls, outputs: Mapping[str, str] | Iterable[Mapping[str, str]]
-    ) -> StorageArns:
+    def from_outputs(cls, outputs: Mapping[str, str] | Iterable[Mapping[str, str]]) -> StorageArns:
         """From ``{"TableArn": ...}`` or CloudFormation's ``[{"OutputKey", "OutputValue"}]``."""
         if not isinstance(outputs, Mapping):
             outputs = {o["OutputKey"]: o["OutputValue"] for o in outputs}

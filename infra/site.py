@@ -1,4 +1,4 @@
-"""The site stack: the built site in a private bucket behind CloudFront, the APIs on the same origin.
+"""The site stack: the built site in a private bucket behind CloudFront, the APIs on its origin.
 
 ``python -m infra.site`` writes ``infra/site.json``; a test checks that the committed file
 is what this module generates, so the headers can only change in one place:
@@ -27,13 +27,20 @@ from typing import Any
 from chalicelib.web import http_policy
 from chalicelib.web.http_policy import Kind
 
-PATHS = {"global": Path(__file__).with_name("site.json"), "china": Path(__file__).with_name("site-cn.json")}
+PATHS = {
+    "global": Path(__file__).with_name("site.json"),
+    "china": Path(__file__).with_name("site-cn.json"),
+}
 API_STAGE = "api"
 OFFICER_PATHS = "/api/officer/*"
 API_PATHS = "/api/*"
 # (path pattern, kind): an example path of each is classified the same by kind_for (tested)
 SITE_BEHAVIOURS = [
-    *((f"{lang}/{page}*", Kind.private_page) for lang in ("", "/en") for page in http_policy.PRIVATE_PAGES),
+    *(
+        (f"{lang}/{page}*", Kind.private_page)
+        for lang in ("", "/en")
+        for page in http_policy.PRIVATE_PAGES
+    ),
     ("/assets/*", Kind.asset),
     ("/en/assets/*", Kind.asset),
 ]
@@ -44,7 +51,12 @@ POLICY_RESOURCES = {
     Kind.api: "ApiHeaders",
 }
 
-_SECURITY = {"content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"}
+_SECURITY = {
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+}
 
 INDEX_FUNCTION = """function handler(event) {
   var request = event.request;
@@ -77,7 +89,10 @@ def headers_config(kind: Kind, *, override: bool) -> dict[str, Any]:
     for name, value in headers.items():
         lower = name.lower()
         if lower == "content-security-policy":
-            security["ContentSecurityPolicy"] = {"ContentSecurityPolicy": value, "Override": override}
+            security["ContentSecurityPolicy"] = {
+                "ContentSecurityPolicy": value,
+                "Override": override,
+            }
         elif lower == "x-content-type-options":
             if value != "nosniff":
                 raise ValueError("CloudFront can only send nosniff")
@@ -101,7 +116,9 @@ def headers_of(config: dict[str, Any]) -> dict[str, str]:
     security = config["SecurityHeadersConfig"]
     headers = {item["Header"]: item["Value"] for item in config["CustomHeadersConfig"]["Items"]}
     if "ContentSecurityPolicy" in security:
-        headers["Content-Security-Policy"] = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+        headers["Content-Security-Policy"] = security["ContentSecurityPolicy"][
+            "ContentSecurityPolicy"
+        ]
     if "ContentTypeOptions" in security:
         headers["X-Content-Type-Options"] = "nosniff"
     if "FrameOptions" in security:
@@ -120,7 +137,9 @@ def headers_of(config: dict[str, Any]) -> dict[str, str]:
 def _api_origin(origin_id: str, api_parameter: str) -> dict[str, Any]:
     return {
         "Id": origin_id,
-        "DomainName": {"Fn::Sub": f"${{{api_parameter}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"},
+        "DomainName": {
+            "Fn::Sub": f"${{{api_parameter}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
+        },
         "OriginPath": f"/{API_STAGE}",
         "CustomOriginConfig": {
             "OriginProtocolPolicy": "https-only",
@@ -156,7 +175,10 @@ def _site_behaviour(pattern: str | None, kind: Kind, china: bool) -> dict[str, A
     }
     if not china:
         behaviour["FunctionAssociations"] = [
-            {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["IndexDocuments", "FunctionARN"]}}
+            {
+                "EventType": "viewer-request",
+                "FunctionARN": {"Fn::GetAtt": ["IndexDocuments", "FunctionARN"]},
+            }
         ]
     if pattern is not None:
         behaviour = {"PathPattern": pattern, **behaviour}
@@ -182,7 +204,8 @@ def _reader(china: bool) -> dict[str, Any]:
         "Condition": {
             "StringEquals": {
                 "AWS:SourceArn": {
-                    "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"
+                    "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:"
+                    "distribution/${Distribution}"
                 }
             }
         },
@@ -210,12 +233,14 @@ def _name_parameters(china: bool) -> dict[str, Any]:
             "DomainName": {
                 "Type": "String",
                 "MinLength": 1,
-                "Description": "The site's ICP-filed host name (CloudFront in China serves no default name).",
+                "Description": "The site's ICP-filed host name "
+                "(CloudFront in China serves no default name).",
             },
             "CertificateId": {
                 "Type": "String",
                 "MinLength": 1,
-                "Description": "IAM server certificate id for DomainName (ACM is not available to CloudFront in China).",
+                "Description": "IAM server certificate id for DomainName "
+                "(ACM is not available to CloudFront in China).",
             },
         }
     return {
@@ -312,7 +337,8 @@ def template(variant: str = "global") -> dict[str, Any]:
                 "CachePolicyConfig": {
                     "Name": {"Fn::Sub": "jubao-${Stage}-site"},
                     "MinTTL": 0,
-                    "DefaultTTL": 300,  # objects carry http_policy's Cache-Control; this is the fallback
+                    # objects carry http_policy's Cache-Control; this is the fallback
+                    "DefaultTTL": 300,
                     "MaxTTL": 31536000,
                     "ParametersInCacheKeyAndForwardedToOrigin": {
                         "EnableAcceptEncodingGzip": True,
@@ -346,7 +372,8 @@ def template(variant: str = "global") -> dict[str, Any]:
             "Properties": {
                 "OriginRequestPolicyConfig": {
                     "Name": {"Fn::Sub": "jubao-${Stage}-api"},
-                    "Comment": "every viewer header but Host (API Gateway needs its own); queries; no cookies",
+                    "Comment": "every viewer header but Host (API Gateway needs its own); "
+                    "queries; no cookies",
                     "HeadersConfig": {"HeaderBehavior": "allExcept", "Headers": ["Host"]},
                     "CookiesConfig": {"CookieBehavior": "none"},
                     "QueryStringsConfig": {"QueryStringBehavior": "all"},
@@ -358,7 +385,9 @@ def template(variant: str = "global") -> dict[str, Any]:
         resources["SiteAccess"] = {
             "Type": "AWS::CloudFront::CloudFrontOriginAccessIdentity",
             "Properties": {
-                "CloudFrontOriginAccessIdentityConfig": {"Comment": {"Fn::Sub": "jubao ${Stage} site"}}
+                "CloudFrontOriginAccessIdentityConfig": {
+                    "Comment": {"Fn::Sub": "jubao ${Stage} site"}
+                }
             },
         }
     else:
@@ -378,7 +407,10 @@ def template(variant: str = "global") -> dict[str, Any]:
             "Properties": {
                 "Name": {"Fn::Sub": "jubao-${Stage}-index-documents"},
                 "AutoPublish": True,
-                "FunctionConfig": {"Comment": "/x/ -> /x/index.html", "Runtime": "cloudfront-js-2.0"},
+                "FunctionConfig": {
+                    "Comment": "/x/ -> /x/index.html",
+                    "Runtime": "cloudfront-js-2.0",
+                },
                 "FunctionCode": INDEX_FUNCTION,
             },
         }
@@ -387,7 +419,9 @@ def template(variant: str = "global") -> dict[str, Any]:
         # policy only fills in what API Gateway's own answers (429, 502) lack
         resources[name] = {
             "Type": "AWS::CloudFront::ResponseHeadersPolicy",
-            "Properties": {"ResponseHeadersPolicyConfig": headers_config(kind, override=kind is not Kind.api)},
+            "Properties": {
+                "ResponseHeadersPolicyConfig": headers_config(kind, override=kind is not Kind.api)
+            },
         }
     resources["Distribution"] = {
         "Type": "AWS::CloudFront::Distribution",
@@ -427,7 +461,10 @@ def template(variant: str = "global") -> dict[str, Any]:
         "Parameters": {
             "Stage": {"Type": "String", "AllowedPattern": "^[a-z][a-z0-9-]{1,15}$"},
             "PublicApiId": {"Type": "String", "Description": "public function stack output ApiId"},
-            "OfficerApiId": {"Type": "String", "Description": "officer function stack output ApiId"},
+            "OfficerApiId": {
+                "Type": "String",
+                "Description": "officer function stack output ApiId",
+            },
             **_name_parameters(china),
         },
         "Conditions": {"HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}},
@@ -440,7 +477,15 @@ def template(variant: str = "global") -> dict[str, Any]:
                 "Value": {
                     "Fn::Sub": [
                         "https://${Host}",
-                        {"Host": {"Fn::If": ["HasDomain", {"Ref": "DomainName"}, {"Fn::GetAtt": ["Distribution", "DomainName"]}]}},
+                        {
+                            "Host": {
+                                "Fn::If": [
+                                    "HasDomain",
+                                    {"Ref": "DomainName"},
+                                    {"Fn::GetAtt": ["Distribution", "DomainName"]},
+                                ]
+                            }
+                        },
                     ]
                 }
             },
