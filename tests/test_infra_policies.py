@@ -276,7 +276,9 @@ def test_each_function_writes_only_its_own_log_group(function: str, place: Stora
         if other != function:
             name = policies.FUNCTIONS[other].replace("${Stage}", "prod")
             # jubao-prod is a prefix of jubao-prod-seal_upload: the ':' keeps them apart
-            assert not allowed(rendered, Request("logs:PutLogEvents", f"{prefix}{name}:log-stream:x"))
+            assert not allowed(
+                rendered, Request("logs:PutLogEvents", f"{prefix}{name}:log-stream:x")
+            )
 
 
 def test_cloudformation_form_substitutes_every_variable() -> None:
