@@ -8,7 +8,6 @@ so those are asserted on the template, which cfn-lint also checks.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import subprocess
 from collections.abc import Iterator
