@@ -302,7 +302,7 @@ class Deployer:
     def deploy(
         self, only: Sequence[str] | None = None, given: Mapping[str, str] | None = None
     ) -> None:
-        if self.config.china and not self.config.domain:
+        if self.config.china and not self.config.domain and (only is None or "site" in only):
             raise DeployError(
                 "aws-cn: CloudFront in China needs an ICP-filed domain (--domain) "
                 "and its IAM certificate id (--certificate)"
@@ -569,7 +569,9 @@ class Deployer:
         self.s3.delete_bucket(Bucket=storage["BucketName"])
         kms = self.session.client("kms", region_name=self.config.region)
         # the key id (the ARN's last part) is what every implementation takes
-        kms.schedule_key_deletion(KeyId=storage["KeyArn"].rsplit("/", 1)[1], PendingWindowInDays=30)
+        key_id = storage["KeyArn"].rsplit("/", 1)[1]
+        kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=30)
+        self.say(f"table, bucket deleted; key {key_id} scheduled for deletion in 30 days")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
