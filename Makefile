@@ -63,7 +63,9 @@ requirements: setup ## the Lambda's dependencies, exported from the lock
 package: setup requirements ## both Lambda packages (SAM template + zip) in build/sam/{public,officer}
 	$(RUN) python -m infra.package --out build/sam --stage prod
 
-deploy: stage-given package site ## the whole stack of STAGE in AWS_REGION (see README "Deploying to AWS")
+deploy: stage-given package ## the whole stack of STAGE in AWS_REGION (see README "Deploying to AWS")
+	JUBAO_BUILD=production $(RUN) jubao posters defaults --out build/posters --no-previews
+	JUBAO_BUILD=production $(RUN) mkdocs build --strict --quiet -f site/mkdocs.yml
 	$(RUN) python -m infra.deploy deploy --stage $(STAGE) --site-dir build/site
 
 destroy: stage-given setup ## delete STAGE's stacks; its data (storage stack) only with DESTROY_DATA=1

@@ -585,6 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--certificate", default=os.environ.get("JUBAO_CERTIFICATE", ""))
     parser.add_argument("--alarm-topic", default=os.environ.get("JUBAO_ALARM_TOPIC", ""))
     parser.add_argument("--site-dir", type=Path, default=ROOT / "build" / "site")
+    parser.add_argument("--out-dir", type=Path, default=ROOT / "build" / "deploy")
     parser.add_argument("--only", action="append", help="deploy only these steps (repeatable)")
     parser.add_argument(
         "--destroy-data", action="store_true", help="destroy: also the storage stack and its data"
@@ -599,6 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         certificate=args.certificate,
         alarm_topic=args.alarm_topic,
         site_dir=args.site_dir,
+        out_dir=args.out_dir,
     )
     if args.command == "plan":
         for step in plan(config):

@@ -155,13 +155,24 @@ def _alarm(
     }
 
 
-def merge_template(app: App) -> Template:
-    """The fragment ``chalice package --merge-template`` merges over ``app``'s template."""
+# where an office file given at package time lands in the zip (Lambda runs in /var/task)
+PACKAGED_OFFICE = "chalicelib/offices/deployed.toml"
+LAMBDA_TASK_ROOT = "/var/task"
+
+
+def merge_template(app: App, *, office_packaged: bool = False) -> Template:
+    """The fragment ``chalice package --merge-template`` merges over ``app``'s template.
+
+    ``office_packaged``: the office file was copied into the zip (``PACKAGED_OFFICE``) and
+    the functions are pointed at it; otherwise they read the shipped default office.
+    """
     resources: dict[str, Any] = {}
     environment = {
         **app.environment,
         **{variable: {"Ref": name} for name, variable in app.secrets.items()},
     }
+    if office_packaged:
+        environment["JUBAO_OFFICE_CONFIG"] = f"{LAMBDA_TASK_ROOT}/{PACKAGED_OFFICE}"
     for function in app.functions:
         name = policies.FUNCTIONS[function.role]
         properties: dict[str, Any] = {

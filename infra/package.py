@@ -33,8 +33,9 @@ REQUIREMENTS = ROOT / "functions" / "requirements.txt"
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
 
 
-def assemble(app: functions.App, stage: str, into: Path) -> Path:
-    """The project folder Chalice packages ``app`` from (made afresh)."""
+def assemble(app: functions.App, stage: str, into: Path, office: Path | None = None) -> Path:
+    """The project folder Chalice packages ``app`` from (made afresh); ``office``: the
+    office file the functions read (``JUBAO_OFFICE_CONFIG`` at package time), copied in."""
     source = ROOT / app.project
     if into.exists():
         cache = into / ".chalice" / "deployments"  # Chalice's wheel cache: keep it
@@ -48,10 +49,14 @@ def assemble(app: functions.App, stage: str, into: Path) -> Path:
     shutil.copy2(source / ".chalice" / "config.json", into / ".chalice" / "config.json")
     shutil.copytree(CHALICELIB, into / "chalicelib", ignore=_SKIP)
     shutil.copy2(REQUIREMENTS, into / "requirements.txt")
+    if office is not None:
+        shutil.copy2(office, into / functions.PACKAGED_OFFICE)
     for name, document in functions.policy_files(app, stage).items():
         (into / ".chalice" / name).write_text(json.dumps(document, indent=2) + "\n", "utf-8")
     (into / ".chalice" / "merge.json").write_text(
-        json.dumps(functions.merge_template(app), indent=2) + "\n", "utf-8"
+        json.dumps(functions.merge_template(app, office_packaged=office is not None), indent=2)
+        + "\n",
+        "utf-8",
     )
     kept = into.parent / f".{into.name}-deployments"
     if kept.exists():
@@ -75,9 +80,11 @@ def chalice_command(project: Path, stage: str, out: Path) -> list[str]:
     ]
 
 
-def package(app: functions.App, stage: str, out: Path, work: Path) -> Path:
+def package(
+    app: functions.App, stage: str, out: Path, work: Path, office: Path | None = None
+) -> Path:
     """``out/<app>/sam.json`` and ``deployment.zip`` for ``app``."""
-    project = assemble(app, stage, work / app.name)
+    project = assemble(app, stage, work / app.name, office)
     target = out / app.name
     shutil.rmtree(target, ignore_errors=True)
     # Chalice needs a region even offline; the template itself is region-free
@@ -93,9 +100,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "chalice")
     parser.add_argument("--stage", default="prod")
     parser.add_argument("--app", choices=sorted(functions.APPS), action="append")
+    parser.add_argument(
+        "--office",
+        type=Path,
+        default=Path(os.environ["JUBAO_OFFICE_CONFIG"])
+        if os.environ.get("JUBAO_OFFICE_CONFIG")
+        else None,
+        help="the office file to ship (default: JUBAO_OFFICE_CONFIG, else the sample office)",
+    )
     args = parser.parse_args(argv)
     for name in args.app or sorted(functions.APPS):
-        target = package(functions.APPS[name], args.stage, args.out.resolve(), args.work.resolve())
+        target = package(
+            functions.APPS[name], args.stage, args.out.resolve(), args.work.resolve(), args.office
+        )
         print(f"{name}: {target}")
     return 0
 

@@ -22,7 +22,7 @@ import pytest
 
 from chalicelib.web import http_policy
 from chalicelib.web.http_policy import Kind
-from infra import deploy, functions, site
+from infra import deploy, functions, package, site
 from tests.conftest import venv_tool
 from tests.store.moto_env import REGION, aws_env, moto_server
 
@@ -160,6 +160,29 @@ def test_index_documents_in_both_variants(tmp_path: Path) -> None:
     assert deploy.cache_control("assets/x.0123abcd.min.js", "text/javascript") == (
         http_policy.IMMUTABLE
     )
+
+
+def test_the_office_file_given_at_package_time_is_the_functions(tmp_path: Path) -> None:
+    office = tmp_path / "my-office.toml"
+    office.write_bytes((ROOT / "functions/chalicelib/offices/anhui.toml").read_bytes() + b"\n")
+    for app in functions.APPS.values():
+        project = package.assemble(app, "prod", tmp_path / app.name, office)
+        assert (project / functions.PACKAGED_OFFICE).read_bytes() == office.read_bytes()
+        merge = json.loads((project / ".chalice" / "merge.json").read_text("utf-8"))
+        for function in app.functions:
+            variables = merge["Resources"][function.resource]["Properties"]["Environment"]
+            assert variables["Variables"]["JUBAO_OFFICE_CONFIG"] == (
+                f"/var/task/{functions.PACKAGED_OFFICE}"
+            )
+        assert not (project / "jubao").exists() and not (project / "tests").exists()
+        assert {p.name for p in (project / ".chalice").iterdir()} == {
+            "config.json",
+            "merge.json",
+            *functions.policy_files(app, "prod"),
+        }
+        plain = package.assemble(app, "prod", tmp_path / f"{app.name}-sample")
+        assert not (plain / functions.PACKAGED_OFFICE).exists()
+        assert "JUBAO_OFFICE_CONFIG" not in (plain / ".chalice" / "merge.json").read_text()
 
 
 # ---- every template: partitions, endpoints, logs --------------------------------------------
@@ -303,7 +326,12 @@ def test_secrets_are_checked_and_never_written_out(tmp_path: Path) -> None:
     with pytest.raises(deploy.DeployError, match="TagKey") as refused:
         deploy.load_secrets(config, {"JUBAO_TAG_KEY": "c2hvcnQ="})
     assert "c2hvcnQ=" not in str(refused.value)
-    assert deploy.main(["secrets", "--stage", "t1", "--region", "cn-north-1"]) in (0, 1)
+    command = ["secrets", "--stage", "t1", "--region", "cn-north-1", "--out-dir", str(tmp_path)]
+    assert deploy.main(command) == 0
+    written = tmp_path / "t1" / "secrets.json"
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert set(deploy.load_secrets(config, {})) == set(deploy.SECRET_VARIABLES)
+    assert deploy.main(command) == 1  # never overwritten: the keys already deployed stay
 
 
 # ---- the plain stacks deployed into moto by the deploy script ------------------------------
