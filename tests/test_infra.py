@@ -12,7 +12,7 @@ import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from chalicelib.store.aws import (
     sealed_key,
     table_schema,
 )
+from chalicelib.store.cases import AuditAppend, CaseChange, CheckpointRecord, Wrap
 from infra import functions, policies
 from infra.policies import StorageArns
 from tests import iam_eval
@@ -509,3 +510,93 @@ def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, 
 class _Part:
     content_type: str
     data: bytes
+
+
+@pytest.mark.aws
+@pytest.mark.slow
+def test_deployed_stack_serves_officers_within_their_policies(deployed: dict[str, str]) -> None:
+    """The officers' side of the store on the deployed stack: every call the officers'
+    function and its schedule make is one their policies allow (leading keys included),
+    and none touches staging/."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_bucket_versioning(
+        Bucket=deployed["BucketName"], VersioningConfiguration={"Status": "Enabled"}
+    )
+    settings = Settings(
+        store="aws",
+        table=deployed["TableName"],
+        bucket=deployed["BucketName"],
+        kms_key_id=deployed["KeyArn"],
+        aws_region=REGION,
+    )
+    arns = StorageArns.from_outputs(deployed)
+    store = AwsStore(settings)
+    log = CallLog(arns)
+    log.attach(store)
+    office, _ = s.office_with_keys()
+    intake = s.make_intake(store, office)
+    [form_file] = attachments.accept_form_files(
+        intake, [_Part("application/pdf", b"%PDF-1.4\n%%EOF\n")], s.REGION, settings=settings
+    )
+    receipt = intake.submit(
+        {
+            "kind": "hazard",
+            "region": s.REGION,
+            "industry": "fire",
+            "unit_name": "某商场",
+            "description": "消防通道被货物长期堵塞，安全出口上锁。",
+            "attachments": [form_file],
+        }
+    ).response.receipt
+    number = receipt[:4] + receipt[5:9]
+    log.take()  # the public function's calls: checked in the test above
+
+    def leaf(size: int, prev: bytes) -> tuple[bytes, bytes]:
+        entry = f"entry {size}".encode()
+        return entry, bytes(32)
+
+    now = datetime.now(UTC)
+    case = store.get_case(number)
+    assert case is not None
+    cases, _ = store.list_cases(case.unit)
+    assert [c.number for c in cases] == [number]
+    wrap = Wrap(number, "content", "o1", "kid", "d3JhcA==")
+    granted = store.apply_case_change(
+        CaseChange(number, case.version, now, grant=("o1",), wraps=(wrap,)),
+        AuditAppend(case.unit, leaf, case=number),
+    )
+    assert store.list_wraps(number, "o1") == [wrap]
+    store.apply_case_change(
+        CaseChange(number, granted.version, now, revoke=("o1",)),
+        AuditAppend(case.unit, leaf, case=number),
+    )
+    assert store.list_wraps(number, "o1") == []
+    assert len(store.case_audit(number, 10)) == 2
+    assert store.get_sealed_attachment(form_file) is not None
+    assert store.remember_nonce(b"\x07" * 16, now, now)
+    store.list_entries_with_ids(number)
+    officer_calls = log.take()
+    officer_policy = policies.officer_policy(arns)
+    assert {c for c in officer_calls if not allowed(officer_policy, *c)} == set()
+    assert not [c for c in officer_calls if "/staging/" in c[1]]
+    assert any(c[0] == "dynamodb:DeleteItem" for c in officer_calls)  # the revoked wrap
+
+    # the hourly schedule: a checkpoint of the unit's log, expired nonces gone
+    size = store.audit_size(case.unit)
+    store.audit_records(case.unit, 0, size)
+    store.latest_checkpoint(case.unit)
+    store.put_checkpoint(CheckpointRecord(case.unit, size, bytes(32), "note", now))
+    store.list_checkpoints(case.unit)
+    assert store.purge_nonces(now) == 1
+    housekeeping_calls = log.take()
+    housekeeping_policy = policies.housekeeping_policy(arns)
+    assert {c for c in housekeeping_calls if not allowed(housekeeping_policy, *c)} == set()
+    assert ("dynamodb:Scan", arns.table_arn, "") in housekeeping_calls
+    # and the public function could have made none of the officers' writes
+    intake_policy = policies.intake_policy(arns)
+    writes = [c for c in officer_calls + housekeeping_calls if c[0] in WRITE_ACTIONS]
+    refused = [c for c in writes if not allowed(intake_policy, *c)]
+    assert {c[2].split("#")[0] for c in refused} >= {"LOG", "CKPT", "nonce"}
+
+
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
