@@ -203,7 +203,9 @@ def merge_template(app: App, *, office_packaged: bool = False) -> Template:
         )
     resources["RestAPI"] = {
         "Properties": {
+            # the name in both places API Gateway may take it from (the 5xx alarm's dimension)
             "Name": {"Fn::Sub": app.api_name},
+            "DefinitionBody": {"info": {"title": {"Fn::Sub": app.api_name}}},
             "MethodSettings": [
                 {
                     "ResourcePath": "/*",
