@@ -22,6 +22,9 @@ import pytest
 from infra import functions, package, policies
 from tests.conftest import venv_tool
 
+# one worker packages once for every test here (`make test` runs --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("lambda-package")
+
 ROOT = Path(__file__).resolve().parents[1]
 UV = ROOT / ".tools" / "bin" / "uv"
 # Lambda's architecture names -> the platform tag of a CPython extension built for it
