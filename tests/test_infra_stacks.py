@@ -14,6 +14,7 @@ import json
 import subprocess
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -455,3 +456,70 @@ def test_destroy_keeps_data_unless_asked(deployer: deploy.Deployer) -> None:
     key_id = storage["KeyArn"].rsplit("/", 1)[1]
     assert f"key {key_id} scheduled for deletion in 30 days" in " ".join(messages_of(deployer))
     assert deployer.status(deploy.APIGATEWAY_STACK) == "CREATE_COMPLETE"  # shared: kept
+
+
+@pytest.mark.aws
+def test_site_upload_sets_cache_control_removes_stale_objects_and_invalidates(
+    deployer: deploy.Deployer, tmp_path: Path
+) -> None:
+    """The upload step on moto's S3 and CloudFront (the site stack itself needs
+    CloudFront resources moto's CloudFormation does not make: its outputs are given)."""
+    built = tmp_path / "built"
+    (built / "report").mkdir(parents=True)
+    (built / "assets").mkdir()
+    (built / "index.html").write_text("<html>首页</html>", "utf-8")
+    (built / "report" / "index.html").write_text("<html>举报</html>", "utf-8")
+    (built / "assets" / "app.0123abcd.min.js").write_text("x", "utf-8")
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = "jubao-test-site"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=bucket, Key="old/page.html", Body=b"stale")
+    cloudfront = boto3.client("cloudfront", region_name=REGION)
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "t",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": f"{bucket}.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "MinTTL": 0,
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            },
+        }
+    )["Distribution"]["Id"]
+    china = replace_site_dir(deployer, built)
+    china._outputs["site"] = {"SiteBucketName": bucket, "DistributionId": distribution}
+    assert china.upload_site(deploy.plan(china.config)) == 4  # report/ as well, in China
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert keys == {"index.html", "report/index.html", "report/", "assets/app.0123abcd.min.js"}
+    head = s3.head_object(Bucket=bucket, Key="report/")
+    assert head["CacheControl"] == http_policy.NO_STORE
+    assert head["ContentType"] == "text/html; charset=utf-8"
+    asset = s3.head_object(Bucket=bucket, Key="assets/app.0123abcd.min.js")
+    assert asset["CacheControl"] == http_policy.IMMUTABLE
+    assert (
+        s3.get_object(Bucket=bucket, Key="report/")["Body"].read().decode() == "<html>举报</html>"
+    )
+    invalidations = cloudfront.list_invalidations(DistributionId=distribution)
+    assert invalidations["InvalidationList"]["Quantity"] == 1
+
+
+def replace_site_dir(deployer: deploy.Deployer, site_dir: Path) -> deploy.Deployer:
+    made = deploy.Deployer(
+        replace(deployer.config, site_dir=site_dir),
+        deployer.session,
+        poll_seconds=0.05,
+        say=messages_of(deployer).append,
+    )
+    return made
