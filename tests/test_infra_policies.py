@@ -11,6 +11,7 @@ What IAM cannot express (sort keys) is asserted as the known gap it is.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -307,7 +308,5 @@ def test_cloudformation_form_substitutes_every_variable() -> None:
 def test_no_hand_kept_policy_files_next_to_the_apps() -> None:
     """The only policies are policies.py's: `make package` writes them into the assembled
     projects; nothing in the source tree could be deployed with other rights."""
-    from pathlib import Path
-
     functions_dir = Path(__file__).resolve().parents[1] / "functions"
     assert not sorted(functions_dir.glob("**/.chalice/policy-*.json"))
