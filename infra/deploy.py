@@ -54,7 +54,8 @@ SECRET_VARIABLES = {
     "TagKey": "JUBAO_TAG_KEY",
     "LogKey": "JUBAO_LOG_KEY",
 }
-CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+# roles without names (CloudFormation names them), SAM's transform
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
 
 
 class DeployError(Exception):
