@@ -188,7 +188,8 @@ def merge_template(app: App, *, office_packaged: bool = False) -> Template:
                     }
                 }
             }
-        resources[function.resource] = {"Properties": properties}
+        # the group exists before the function can run: its role may not create groups
+        resources[function.resource] = {"DependsOn": [function.log_group], "Properties": properties}
         # the name from policies.FUNCTIONS, not Chalice's ``${ApiHandler}`` (a logical id
         # its template does not have: the function is ``APIHandler``)
         resources[function.log_group] = {

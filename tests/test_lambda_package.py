@@ -218,6 +218,9 @@ def test_logs_alarms_and_throttling(templates: dict[str, dict[str, Any]], app: s
     }
     for function in functions.APPS[app].functions:
         assert groups[f"/aws/lambda/{policies.FUNCTIONS[function.role]}"] == 30
+        # created before the function runs: its role may not create log groups
+        assert resources[function.resource]["DependsOn"] == [function.log_group]
+        assert resources[function.log_group]["Type"] == "AWS::Logs::LogGroup"
         for metric in ("Errors", "Throttles"):
             alarm = resources[f"{function.resource}{metric}"]["Properties"]
             assert alarm["MetricName"] == metric
