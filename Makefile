@@ -11,7 +11,9 @@ export NO_MKDOCS_2_WARNING := 1
 export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: run test setup system system-run posters site serve lint typecheck bench package requirements clean
-.PHONY: mutation
+.PHONY: mutation deploy destroy outputs plan-deploy stage-given
+
+STAGE ?=
 
 run: setup system-run site serve ## build the site and posters, serve site + API on :8000
 
@@ -58,8 +60,25 @@ mutation: setup ## mutation-test the security core (mutmut; ~30 min on 2 cores; 
 requirements: setup ## the Lambda's dependencies, exported from the lock
 	$(UV) export --locked --no-default-groups --no-hashes --no-header --no-annotate --no-emit-project -o functions/requirements.txt
 
-package: setup requirements ## Lambda deployment package (SAM template + zip) in build/sam
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(RUN) chalice --project-dir functions package --stage prod --merge-template .chalice/merge-prod.json "$$PWD/build/sam"
+package: setup requirements ## both Lambda packages (SAM template + zip) in build/sam/{public,officer}
+	$(RUN) python -m infra.package --out build/sam --stage prod
+
+deploy: stage-given package ## the whole stack of STAGE in AWS_REGION (see README "Deploying to AWS")
+	JUBAO_BUILD=production $(RUN) jubao posters defaults --out build/posters --no-previews
+	JUBAO_BUILD=production $(RUN) mkdocs build --strict --quiet -f site/mkdocs.yml
+	$(RUN) python -m infra.deploy deploy --stage $(STAGE) --site-dir build/site
+
+destroy: stage-given setup ## delete STAGE's stacks; its data (storage stack) only with DESTROY_DATA=1
+	$(RUN) python -m infra.deploy destroy --stage $(STAGE) $(if $(filter 1,$(DESTROY_DATA)),--destroy-data)
+
+outputs: stage-given setup ## build/deploy/STAGE/outputs.json: the site's URL and API base, the functions' settings
+	$(RUN) python -m infra.deploy outputs --stage $(STAGE)
+
+plan-deploy: stage-given setup ## print the stacks make deploy would create, in order, with their parameters
+	$(RUN) python -m infra.deploy plan --stage $(STAGE) --region $${AWS_REGION:-$${AWS_DEFAULT_REGION:-cn-north-1}}
+
+stage-given:
+	@test -n "$(STAGE)" || { echo "STAGE is required, e.g. make deploy STAGE=prod" >&2; exit 2; }
 
 clean:
 	rm -rf build .venv .tools .pytest_cache .mypy_cache .ruff_cache

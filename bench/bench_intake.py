@@ -5,7 +5,7 @@
 2. Per-submission cost in process, as a ratio to a bare Chalice handler returning 201.
 3. Cold-start import time of functions/app.py in a fresh interpreter, as a ratio to a
    bare Chalice app importing only pydantic.
-4. Size of the Lambda deployment package (built by `make package` into build/sam).
+4. Size of the public Lambda package (`make package`, build/sam/public; both: bench_package).
 
 Run: `make bench` (all benchmarks) or `uv run python bench/bench_intake.py`.
 """
@@ -191,7 +191,7 @@ def cold_start(repeat: int = 7) -> dict[str, float]:
 
 
 def package_size() -> dict[str, float | bool]:
-    zip_path = ROOT / "build" / "sam" / "deployment.zip"
+    zip_path = ROOT / "build" / "sam" / "public" / "deployment.zip"  # bench_package: both
     if not zip_path.exists():
         subprocess.run(["make", "package"], cwd=ROOT, check=True, capture_output=True)
     with zipfile.ZipFile(zip_path) as archive:

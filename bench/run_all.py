@@ -9,6 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ORDER = [
     "bench_intake.py",
+    "bench_package.py",
     "bench_server.py",
     "bench_store.py",
     "bench_cases.py",

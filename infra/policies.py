@@ -1,56 +1,308 @@
-"""Least-privilege IAM policies of the reporting functions, computed from the storage outputs.
+"""Least-privilege IAM policies of the four functions, written once as CloudFormation text.
 
-Two functions, two roles (Chalice: ``autogen_policy: false`` and a per-function
+Four functions, four roles (Chalice: ``autogen_policy: false`` and a per-function
 ``iam_policy_file``), because they need opposite things:
 
-* **intake** (the API function) writes: reports and entries (DynamoDB), attachment
-  records, staged uploads (it *signs* the browser's presigned POST, so S3 checks its
-  ``s3:PutObject`` on ``staging/*``) and sealed files posted with the no-JavaScript form
-  (``sealed/*``), tagged ``unclaimed`` (``s3:PutObjectTagging``) until a report claims
-  them (``s3:DeleteObjectTagging``). It reads only DynamoDB (receipts, idempotency,
-  feedback). It has no ``s3:GetObject`` and no ``kms:Decrypt``: whoever takes over the
-  API function cannot read an upload, and cannot read a report either (those are
-  libsodium-sealed anyway).
-  ``kms:GenerateDataKey`` (through S3 only) is what SSE-KMS writes need.
-* **sealer** (the S3/EventBridge handler) reads, checks, seals and deletes one staged
-  upload: ``s3:GetObject`` / ``s3:DeleteObject(Version)`` on ``staging/*`` only,
-  ``kms:Decrypt`` through S3 only (so effectively only for objects it may get),
-  ``s3:PutObject`` (with the ``unclaimed`` tag) on ``sealed/*`` and the attachment
-  record update.
+* **intake** (the public API function) writes reports, entries, case records (created
+  with their report), idempotency and attachment records, staged uploads (it *signs* the
+  browser's presigned POST, so S3 checks its ``s3:PutObject`` on ``staging/*``) and sealed
+  files posted with the no-JavaScript form (``sealed/*``), tagged ``unclaimed``
+  (``s3:PutObjectTagging``) until a report claims them (``s3:DeleteObjectTagging``). It
+  reads only DynamoDB items of its own partitions. It has no ``s3:GetObject`` and no
+  ``kms:Decrypt``, and an explicit ``Deny`` says so: whoever takes over the API function
+  cannot read an upload or a stored report.
+* **sealer** (the EventBridge handler of a staged upload) reads, checks, seals and deletes
+  one staged upload: ``s3:GetObject`` / ``s3:DeleteObject(Version)`` on ``staging/*`` only,
+  ``kms:Decrypt`` through S3 only, ``s3:PutObject`` (with the ``unclaimed`` tag) on
+  ``sealed/*`` and the update of the attachment record (``attachment#`` items only).
+* **officer** (the officers' API function) reads cases through the keys-only index and
+  the table, writes case changes, wraps, audit leaves and heads, checkpoints and nonces,
+  and reads sealed attachments (``s3:GetObject`` and ``kms:Decrypt`` through S3 on
+  ``sealed/*``). It never touches ``staging/*`` (explicit ``Deny`` on ``s3:*`` there) and
+  never writes ``idem#`` or ``attachment#`` items.
+* **housekeeping** (the officers' hourly schedule) signs checkpoints and purges expired
+  nonces: reads of ``LOG#``/``CKPT#`` items, checkpoint puts, a ``Scan`` and deletes of
+  ``nonce#`` items. No S3, no KMS.
 
-DynamoDB has no ``TransactWriteItems`` IAM action: a transaction is authorised item by
-item (here ``PutItem`` and ``UpdateItem``). The table is encrypted with
-the KMS key through DynamoDB's own grant, so callers need no KMS permission for it.
+**What IAM can and cannot express on the one table.** DynamoDB's only key-level
+condition is ``dynamodb:LeadingKeys``: the *partition* key of each item a request touches
+(per item inside ``TransactWriteItems`` and ``BatchGetItem``, which have no IAM action
+of their own). The layout (``chalicelib/store/aws/layout.py``) puts audit leaves and log
+heads in ``LOG#{unit}``, checkpoints in ``CKPT#{unit}`` and nonces in ``nonce#{hash}``,
+so IAM *can* say "the public function never writes an audit entry, a log head, a
+checkpoint or a nonce" (allow-list of its partitions plus an explicit ``Deny``), and it
+has no ``DeleteItem`` at all, so it cannot remove a wrap, an entry or a case. IAM
+*cannot* see sort keys: a case record (``report#{n}`` / ``case``), its wraps and its audit
+pointers share their report's partition, which the public function must write (the
+case is created in the report's transaction, entries append there). So a compromised
+public function could still ``PutItem`` over a case record in a report partition; what
+catches that is the audit log it cannot write (every real transition is a signed leaf
+the unit above cosigns; a case whose state no leaf explains is visible to
+``jubao officer audit verify``'s comparison) and the version condition officers' writes
+carry. Closing that gap in IAM would need the case in a partition of its own
+(``case#{n}``), a change of the store's layout and of its one-transaction report write.
+``Scan`` has no leading key; only housekeeping may scan (it needs it to purge nonces).
 
-``python -m infra.policies OUTPUTS.json STAGE DIR`` writes ``policy-{STAGE}.json`` (API) and
-``policy-{STAGE}-sealer.json`` for Chalice from the stack's outputs
-(``aws cloudformation describe-stacks ... --query 'Stacks[0].Outputs'``).
+Every ARN is built from ``${AWS::Partition}`` (``aws``, ``aws-cn``) and the stack's region
+and account; service endpoints from ``${AWS::URLSuffix}`` (``amazonaws.com`` or
+``amazonaws.com.cn``). ``cloudformation()`` turns a document into the ``Fn::Sub`` form the
+function stacks carry; ``render()`` substitutes concrete values, for the tests that
+evaluate the policies for concrete requests in both partitions.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from chalicelib.store.aws.layout import SEALED_PREFIX, STAGING_PREFIX
+from chalicelib.store.aws.layout import (
+    ATTACHMENT_PARTITION_PREFIX,
+    CASE_INDEX,
+    NONCE_PARTITION_PREFIX,
+    SEALED_PREFIX,
+    STAGING_PREFIX,
+    audit_partition,
+    checkpoint_partition,
+    idem_key,
+    report_partition,
+)
 
 Policy = dict[str, Any]
+
+# the partitions of the one table (layout.py's own functions, never retyped)
+REPORT_ITEMS = report_partition("") + "*"
+IDEM_ITEMS = idem_key(b"")["pk"]["S"] + "*"
+ATTACHMENT_ITEMS = ATTACHMENT_PARTITION_PREFIX + "*"
+AUDIT_ITEMS = audit_partition("") + "*"
+CHECKPOINT_ITEMS = checkpoint_partition("") + "*"
+NONCE_ITEMS = NONCE_PARTITION_PREFIX + "*"
+OFFICERS_ONLY = [AUDIT_ITEMS, CHECKPOINT_ITEMS, NONCE_ITEMS]
+
+# the functions' names (set in the function stacks; Chalice's own naming scheme)
+FUNCTIONS = {
+    "intake": "jubao-${Stage}",
+    "sealer": "jubao-${Stage}-seal_upload",
+    "officer": "jubao-officer-${Stage}",
+    "housekeeping": "jubao-officer-${Stage}-officer_housekeeping",
+}
+
+TABLE = "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${TableName}"
+CASE_INDEX_ARN = f"{TABLE}/index/{CASE_INDEX}"
+BUCKET = "arn:${AWS::Partition}:s3:::${BucketName}"
+KEY = "${KeyArn}"
+STAGED = f"{BUCKET}/{STAGING_PREFIX}*"
+SEALED = f"{BUCKET}/{SEALED_PREFIX}*"
+THROUGH_S3 = {"StringEquals": {"kms:ViaService": "s3.${AWS::Region}.${AWS::URLSuffix}"}}
+
+# what a function's role is used for and must never do: read stored content
+READ_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt"]
+
+
+def _statement(
+    sid: str,
+    actions: Iterable[str],
+    resources: Iterable[str],
+    condition: Mapping[str, Any] | None = None,
+    *,
+    effect: str = "Allow",
+) -> Policy:
+    statement: Policy = {
+        "Sid": sid,
+        "Effect": effect,
+        "Action": sorted(actions),
+        "Resource": list(resources),
+    }
+    if condition:
+        statement["Condition"] = dict(condition)
+    return statement
+
+
+def _items(prefixes: list[str]) -> dict[str, Any]:
+    """Only items whose partition key matches one of ``prefixes`` (and never none:
+    ``ForAllValues`` is true for a request without leading keys, ``Null`` rules it out)."""
+    return {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": prefixes},
+        "Null": {"dynamodb:LeadingKeys": "false"},
+    }
+
+
+def _logs(function: str) -> Policy:
+    """Write the function's own log group (the stack creates it, with its retention)."""
+    group = (
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+        f"/aws/lambda/{FUNCTIONS[function]}"
+    )
+    return _statement(
+        "OwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], [group, f"{group}:*"]
+    )
+
+
+def _document(*statements: Policy) -> Policy:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def intake_document() -> Policy:
+    """The public API function: write reports and uploads, read only its own items."""
+    return _document(
+        _statement(
+            "OwnItems",
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            [TABLE],
+            _items([REPORT_ITEMS, IDEM_ITEMS, ATTACHMENT_ITEMS]),
+        ),
+        _statement("UploadsAndFormFiles", ["s3:PutObject"], [STAGED, SEALED]),
+        # form files are stored tagged unclaimed (the lifecycle rule expires them);
+        # a report that claims a file removes the tag. Nothing here reads a file.
+        _statement(
+            "TagUnclaimedFiles", ["s3:DeleteObjectTagging", "s3:PutObjectTagging"], [SEALED]
+        ),
+        _statement("EncryptUploadsOnly", ["kms:GenerateDataKey"], [KEY], THROUGH_S3),
+        _logs("intake"),
+        _statement("NeverReadStored", READ_ACTIONS, [f"{BUCKET}/*", KEY], effect="Deny"),
+        _statement(
+            "NeverWriteAuditCheckpointsNonces",
+            ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            [TABLE],
+            {"ForAnyValue:StringLike": {"dynamodb:LeadingKeys": OFFICERS_ONLY}},
+            effect="Deny",
+        ),
+    )
+
+
+def sealer_document() -> Policy:
+    """The staged-upload handler: read and delete staging/, write sealed/, mark the record."""
+    return _document(
+        _statement(
+            "AttachmentRecords",
+            ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            [TABLE],
+            _items([ATTACHMENT_ITEMS]),
+        ),
+        _statement(
+            "ReadAndDeleteStagedUploads",
+            ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"],
+            [STAGED],
+        ),
+        # stored tagged unclaimed
+        _statement("StoreSealedFiles", ["s3:PutObject", "s3:PutObjectTagging"], [SEALED]),
+        _statement(
+            "DecryptStagedEncryptSealed",
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            [KEY],
+            THROUGH_S3,
+        ),
+        _logs("sealer"),
+        _statement(
+            "NeverReadSealed", ["s3:GetObject", "s3:GetObjectVersion"], [SEALED], effect="Deny"
+        ),
+    )
+
+
+def officer_document() -> Policy:
+    """The officers' API: cases, wraps, audit, checkpoints, nonces; sealed files read only."""
+    return _document(
+        _statement(
+            "CaseworkItems",
+            [
+                "dynamodb:BatchGetItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:UpdateItem",
+            ],
+            [TABLE],
+            _items([REPORT_ITEMS, *OFFICERS_ONLY]),
+        ),
+        # an officer looks at an attachment's record before fetching the sealed file
+        _statement("AttachmentRecords", ["dynamodb:GetItem"], [TABLE], _items([ATTACHMENT_ITEMS])),
+        # the index holds keys only; its partitions are units, not item prefixes
+        _statement("CasesByDeadline", ["dynamodb:Query"], [CASE_INDEX_ARN]),
+        _statement("ReadSealedFiles", ["s3:GetObject"], [SEALED]),
+        _statement("DecryptSealedFiles", ["kms:Decrypt"], [KEY], THROUGH_S3),
+        _logs("officer"),
+        _statement("NeverTouchStaging", ["s3:*"], [STAGED], effect="Deny"),
+        _statement(
+            "NeverWriteIntakeItems",
+            ["dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            [TABLE],
+            {"ForAnyValue:StringLike": {"dynamodb:LeadingKeys": [IDEM_ITEMS, ATTACHMENT_ITEMS]}},
+            effect="Deny",
+        ),
+    )
+
+
+def housekeeping_document() -> Policy:
+    """The hourly schedule: checkpoints of every unit's log, expired nonces removed."""
+    return _document(
+        _statement(
+            "LogsAndCheckpoints",
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"],
+            [TABLE],
+            _items([AUDIT_ITEMS, CHECKPOINT_ITEMS]),
+        ),
+        _statement("ExpiredNonces", ["dynamodb:DeleteItem"], [TABLE], _items([NONCE_ITEMS])),
+        # Scan has no leading key: the filter (nonce# items) is the store's, not IAM's
+        _statement("FindExpiredNonces", ["dynamodb:Scan"], [TABLE]),
+        _logs("housekeeping"),
+        _statement("NeverTouchObjects", ["s3:*", "kms:*"], [f"{BUCKET}/*", KEY], effect="Deny"),
+    )
+
+
+DOCUMENTS = {
+    "intake": intake_document,
+    "sealer": sealer_document,
+    "officer": officer_document,
+    "housekeeping": housekeeping_document,
+}
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z0-9:]+)\}")
+
+
+def _map_strings(value: Any, change: Any) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, list):
+        return [_map_strings(v, change) for v in value]
+    if isinstance(value, dict):
+        return {k: _map_strings(v, change) for k, v in value.items()}
+    return value
+
+
+def variables(document: Policy) -> set[str]:
+    """The CloudFormation variables a document uses (pseudo parameters and parameters)."""
+    found: set[str] = set()
+
+    def collect(text: str) -> str:
+        found.update(_VARIABLE.findall(text))
+        return text
+
+    _map_strings(document, collect)
+    return found
+
+
+def cloudformation(document: Policy) -> Policy:
+    """The document as a function stack carries it: every string with a variable in ``Fn::Sub``."""
+    return _map_strings(document, lambda s: {"Fn::Sub": s} if _VARIABLE.search(s) else s)  # type: ignore[no-any-return]
+
+
+def render(document: Policy, values: Mapping[str, str]) -> Policy:
+    """The document with concrete values for every variable (KeyError if one is missing)."""
+    return _map_strings(document, lambda s: _VARIABLE.sub(lambda m: values[m.group(1)], s))  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
 class StorageArns:
-    """The storage stack's resources, as its outputs name them."""
+    """The storage stack's resources, as its outputs name them, and where they are."""
 
     table_arn: str
     bucket_arn: str
     key_arn: str
 
     @classmethod
-    def from_outputs(cls, outputs: Mapping[str, str] | Sequence[Mapping[str, str]]) -> StorageArns:
+    def from_outputs(cls, outputs: Mapping[str, str] | Iterable[Mapping[str, str]]) -> StorageArns:
         """From ``{"TableArn": ...}`` or CloudFormation's ``[{"OutputKey", "OutputValue"}]``."""
         if not isinstance(outputs, Mapping):
             outputs = {o["OutputKey"]: o["OutputValue"] for o in outputs}
@@ -58,7 +310,7 @@ class StorageArns:
 
     def _table_parts(self) -> list[str]:
         parts = self.table_arn.split(":")
-        if len(parts) != 6 or parts[2] != "dynamodb":
+        if len(parts) != 6 or parts[2] != "dynamodb" or not parts[5].startswith("table/"):
             raise ValueError("TableArn is not a DynamoDB table ARN")
         return parts
 
@@ -75,136 +327,39 @@ class StorageArns:
         return self._table_parts()[4]
 
     @property
-    def dns_suffix(self) -> str:
+    def url_suffix(self) -> str:
         return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
 
-    def objects(self, prefix: str) -> str:
-        return f"{self.bucket_arn}/{prefix}*"
+    def values(self, stage: str) -> dict[str, str]:
+        """What ``render`` substitutes: the pseudo parameters and the stacks' parameters."""
+        return {
+            "AWS::Partition": self.partition,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::URLSuffix": self.url_suffix,
+            "Stage": stage,
+            "TableName": self._table_parts()[5].removeprefix("table/"),
+            "BucketName": self.bucket_arn.split(":::", 1)[1],
+            "KeyArn": self.key_arn,
+        }
 
 
-def _statement(sid: str, actions: list[str], resources: list[str], **condition: Any) -> Policy:
-    statement: Policy = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": sorted(actions),
-        "Resource": resources,
-    }
-    if condition:
-        statement["Condition"] = condition
-    return statement
+def policy(function: str, arns: StorageArns, stage: str = "prod") -> Policy:
+    """``function``'s policy with concrete ARNs (for tests and reviews)."""
+    return render(DOCUMENTS[function](), arns.values(stage))
 
 
-def _through_s3(arns: StorageArns) -> dict[str, Any]:
-    return {"StringEquals": {"kms:ViaService": f"s3.{arns.region}.{arns.dns_suffix}"}}
+def intake_policy(arns: StorageArns, stage: str = "prod") -> Policy:
+    return policy("intake", arns, stage)
 
 
-def _logs(arns: StorageArns, function_name: str) -> Policy:
-    """The function's own log group (Chalice names functions ``jubao-{stage}[-{handler}]``)."""
-    group = (
-        f"arn:{arns.partition}:logs:{arns.region}:{arns.account}:log-group:"
-        f"/aws/lambda/{function_name}"
-    )
-    return _statement(
-        "OwnLogs",
-        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-        [group, f"{group}:*"],
-    )
+def sealer_policy(arns: StorageArns, stage: str = "prod") -> Policy:
+    return policy("sealer", arns, stage)
 
 
-def intake_policy(arns: StorageArns, function_name: str = "jubao-prod") -> Policy:
-    """The API function: write reports and uploads, read only table items."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            _statement(
-                "ReportsTable",
-                [
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:Query",
-                    "dynamodb:UpdateItem",
-                ],
-                [arns.table_arn],
-            ),
-            _statement(
-                "UploadsAndFormFiles",
-                ["s3:PutObject"],
-                [arns.objects(STAGING_PREFIX), arns.objects(SEALED_PREFIX)],
-            ),
-            # form files are stored tagged unclaimed (the lifecycle rule expires them);
-            # a report that claims a file removes the tag. Nothing here reads a file.
-            _statement(
-                "TagUnclaimedFiles",
-                ["s3:DeleteObjectTagging", "s3:PutObjectTagging"],
-                [arns.objects(SEALED_PREFIX)],
-            ),
-            _statement(
-                "EncryptUploadsOnly",
-                ["kms:GenerateDataKey"],
-                [arns.key_arn],
-                **_through_s3(arns),
-            ),
-            _logs(arns, function_name),
-        ],
-    }
+def officer_policy(arns: StorageArns, stage: str = "prod") -> Policy:
+    return policy("officer", arns, stage)
 
 
-def sealer_policy(arns: StorageArns, function_name: str = "jubao-prod-seal_upload") -> Policy:
-    """The staged-upload handler: read and delete staging/, write sealed/, mark the record."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            _statement(
-                "AttachmentRecords",
-                ["dynamodb:GetItem", "dynamodb:UpdateItem"],
-                [arns.table_arn],
-            ),
-            _statement(
-                "ReadAndDeleteStagedUploads",
-                ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject"],
-                [arns.objects(STAGING_PREFIX)],
-            ),
-            _statement(
-                "StoreSealedFiles",
-                ["s3:PutObject", "s3:PutObjectTagging"],  # stored tagged unclaimed
-                [arns.objects(SEALED_PREFIX)],
-            ),
-            _statement(
-                "DecryptStagedEncryptSealed",
-                ["kms:Decrypt", "kms:GenerateDataKey"],
-                [arns.key_arn],
-                **_through_s3(arns),
-            ),
-            _logs(arns, function_name),
-        ],
-    }
-
-
-def chalice_policy_files(
-    arns: StorageArns, stage: str, sealer_handler: str = "seal_upload"
-) -> dict[str, Policy]:
-    """File name (in ``functions/.chalice/``) -> policy document.
-
-    Chalice names the API function ``jubao-{stage}`` and other handlers
-    ``jubao-{stage}-{handler}``; each policy may write only its own function's logs.
-    """
-    return {
-        f"policy-{stage}.json": intake_policy(arns, f"jubao-{stage}"),
-        f"policy-{stage}-sealer.json": sealer_policy(arns, f"jubao-{stage}-{sealer_handler}"),
-    }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 3:
-        print("usage: python -m infra.policies OUTPUTS.json STAGE DIR", file=sys.stderr)
-        return 2
-    outputs_file, stage, directory = args
-    arns = StorageArns.from_outputs(json.loads(Path(outputs_file).read_text(encoding="utf-8")))
-    for name, policy in chalice_policy_files(arns, stage).items():
-        (Path(directory) / name).write_text(json.dumps(policy, indent=2) + "\n", encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def housekeeping_policy(arns: StorageArns, stage: str = "prod") -> Policy:
+    return policy("housekeeping", arns, stage)

@@ -8,12 +8,11 @@ so those are asserted on the template, which cfn-lint also checks.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +35,10 @@ from chalicelib.store.aws import (
     sealed_key,
     table_schema,
 )
-from infra import policies
+from chalicelib.store.cases import AuditAppend, CaseChange, CheckpointRecord, Wrap
+from infra import functions, policies
 from infra.policies import StorageArns
+from tests import iam_eval
 from tests.conftest import venv_tool
 from tests.store import support as s
 from tests.store.moto_env import REGION, aws_env, moto_server
@@ -194,11 +195,12 @@ CN = StorageArns(
 
 
 def actions(policy: dict[str, Any]) -> set[str]:
-    return {a for st in policy["Statement"] for a in st["Action"]}
+    """What the policy allows (its Deny statements are tested in test_infra_policies.py)."""
+    return {a for st in policy["Statement"] if st["Effect"] == "Allow" for a in st["Action"]}
 
 
 def grants(policy: dict[str, Any], action: str) -> list[dict[str, Any]]:
-    return [st for st in policy["Statement"] if action in st["Action"]]
+    return [st for st in policy["Statement"] if st["Effect"] == "Allow" and action in st["Action"]]
 
 
 def test_intake_can_neither_read_objects_nor_decrypt() -> None:
@@ -212,7 +214,6 @@ def test_intake_can_neither_read_objects_nor_decrypt() -> None:
         "s3:PutObjectTagging",
         "s3:DeleteObjectTagging",
         "kms:GenerateDataKey",
-        "logs:CreateLogGroup",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
@@ -242,6 +243,8 @@ def test_sealer_reads_only_staging_and_decrypts_only_through_s3() -> None:
     [decrypt] = grants(policy, "kms:Decrypt")
     assert decrypt["Condition"]["StringEquals"]["kms:ViaService"].startswith("s3.cn-north-1.")
     assert "dynamodb:PutItem" not in actions(policy) and "dynamodb:Query" not in actions(policy)
+    assert allowed(policy, "kms:Decrypt", CN.key_arn, via="s3.cn-north-1.amazonaws.com.cn")
+    assert not allowed(policy, "kms:Decrypt", CN.key_arn)
 
 
 @pytest.mark.parametrize("make", [policies.intake_policy, policies.sealer_policy])
@@ -250,7 +253,7 @@ def test_no_wildcard_resources_and_right_partition(make: Any) -> None:
         policy = make(arns)
         assert policy["Version"] == "2012-10-17"
         for statement in policy["Statement"]:
-            assert statement["Effect"] == "Allow" and statement["Sid"].isalnum()
+            assert statement["Effect"] in ("Allow", "Deny") and statement["Sid"].isalnum()
             for arn in statement["Resource"]:
                 assert arn.startswith(partition) and arn != "*"
                 assert ":*:" not in arn
@@ -266,7 +269,7 @@ def _global(arns: StorageArns) -> StorageArns:
 @pytest.mark.slow
 def test_template_and_policies_pass_cfn_lint(tmp_path: Path) -> None:
     """One cfn-lint run (it takes seconds to start): the storage template in the China and
-    a global region, and both policies wrapped as managed policies."""
+    a global region, and the four policies wrapped as managed policies."""
     wrapped = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {
@@ -274,6 +277,8 @@ def test_template_and_policies_pass_cfn_lint(tmp_path: Path) -> None:
             for name, make in (
                 ("Intake", policies.intake_policy),
                 ("Sealer", policies.sealer_policy),
+                ("Officer", policies.officer_policy),
+                ("Housekeeping", policies.housekeeping_policy),
             )
         },
     }
@@ -289,29 +294,25 @@ def test_template_and_policies_pass_cfn_lint(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_policy_files_for_chalice(tmp_path: Path) -> None:
-    outputs = [
-        {"OutputKey": "TableArn", "OutputValue": CN.table_arn},
-        {"OutputKey": "BucketArn", "OutputValue": CN.bucket_arn},
-        {"OutputKey": "KeyArn", "OutputValue": CN.key_arn},
-        {"OutputKey": "TableName", "OutputValue": "jubao-prod-reports"},
-    ]
-    source = tmp_path / "outputs.json"
-    source.write_text(json.dumps(outputs), encoding="utf-8")
-    assert policies.main([str(source), "prod", str(tmp_path)]) == 0
-    written = json.loads((tmp_path / "policy-prod.json").read_text(encoding="utf-8"))
-    assert written == policies.intake_policy(CN, "jubao-prod")
-    sealer = json.loads((tmp_path / "policy-prod-sealer.json").read_text(encoding="utf-8"))
-    assert sealer == policies.sealer_policy(CN, "jubao-prod-seal_upload")
-    logs = "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/lambda/"
-    for document, function in ((written, "jubao-prod"), (sealer, "jubao-prod-seal_upload")):
-        [statement] = grants(document, "logs:PutLogEvents")
-        assert statement["Resource"] == [f"{logs}{function}", f"{logs}{function}:*"]
-        # the glob must cover the function's log streams and nothing of the other function
-        assert allowed(document, "logs:PutLogEvents", f"{logs}{function}:log-stream:2026/11/28/x")
-        other = "jubao-prod-seal_upload" if function == "jubao-prod" else "jubao-prod"
-        assert not allowed(document, "logs:PutLogEvents", f"{logs}{other}:log-stream:x")
-    assert policies.main([]) == 2
+def test_policy_files_for_chalice() -> None:
+    """What `make package` writes into each app's .chalice/: the CloudFormation form of
+    each function's policy, named as its config.json says."""
+    for app in functions.APPS.values():
+        config = json.loads((ROOT / app.project / ".chalice" / "config.json").read_text("utf-8"))
+        named = {
+            f["iam_policy_file"] for f in config["stages"]["prod"]["lambda_functions"].values()
+        }
+        files = functions.policy_files(app, "prod")
+        assert set(files) == named
+        for function in app.functions:
+            document = files[f"policy-prod-{function.role}.json"]
+            assert document == policies.cloudformation(policies.DOCUMENTS[function.role]())
+            concrete = policies.render(policies.DOCUMENTS[function.role](), CN.values("prod"))
+            logs = "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/lambda/"
+            name = policies.FUNCTIONS[function.role].replace("${Stage}", "prod")
+            [statement] = grants(concrete, "logs:PutLogEvents")
+            assert statement["Resource"] == [f"{logs}{name}", f"{logs}{name}:*"]
+            assert allowed(concrete, "logs:PutLogEvents", f"{logs}{name}:log-stream:2026/11/28/x")
 
 
 # ---- deployed into moto: the store works on what the template makes ----------------------
@@ -322,7 +323,7 @@ class CallLog:
     """IAM actions and resources of every AWS call made through the store's clients."""
 
     arns: StorageArns
-    calls: list[tuple[str, str]] = field(default_factory=list)
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
 
     def attach(self, store: AwsStore) -> None:
         store.ddb.meta.events.register("before-parameter-build.dynamodb.*", self._dynamodb)
@@ -338,9 +339,18 @@ class CallLog:
             }
             for item in params["TransactItems"]:
                 [(kind, _body)] = item.items()
-                self.calls.append((f"dynamodb:{kinds[kind]}", self.arns.table_arn))
+                self.calls.append((f"dynamodb:{kinds[kind]}", self.arns.table_arn, _leading(_body)))
+        elif model.name == "BatchGetItem":
+            for request in params["RequestItems"].values():
+                for key in request["Keys"]:
+                    self.calls.append(
+                        ("dynamodb:BatchGetItem", self.arns.table_arn, key["pk"]["S"])
+                    )
         else:
-            self.calls.append((f"dynamodb:{model.name}", self.arns.table_arn))
+            table = self.arns.table_arn
+            if params.get("IndexName"):
+                table += f"/index/{params['IndexName']}"
+            self.calls.append((f"dynamodb:{model.name}", table, _leading(params)))
 
     def _s3(self, params: dict[str, Any], model: Any, **kwargs: Any) -> None:
         if kwargs.get("context", {}).get("is_presign_request"):
@@ -348,21 +358,41 @@ class CallLog:
         action = {"HeadObject": "GetObject"}.get(model.name, model.name)
         if model.name == "DeleteObject" and params.get("VersionId"):
             action = "DeleteObjectVersion"
-        self.calls.append((f"s3:{action}", f"{self.arns.bucket_arn}/{params['Key']}"))
+        self.calls.append((f"s3:{action}", f"{self.arns.bucket_arn}/{params['Key']}", ""))
         if model.name == "PutObject" and params.get("Tagging"):
             # IAM: tags sent with an upload need s3:PutObjectTagging as well
-            self.calls.append(("s3:PutObjectTagging", f"{self.arns.bucket_arn}/{params['Key']}"))
+            self.calls.append(
+                ("s3:PutObjectTagging", f"{self.arns.bucket_arn}/{params['Key']}", "")
+            )
 
-    def take(self) -> list[tuple[str, str]]:
+    def take(self) -> list[tuple[str, str, str]]:
         taken, self.calls = self.calls, []
         return taken
 
 
-def allowed(policy: dict[str, Any], action: str, arn: str) -> bool:
-    return any(
-        action in st["Action"] and any(fnmatch.fnmatchcase(arn, r) for r in st["Resource"])
-        for st in policy["Statement"]
-    )
+def _leading(params: dict[str, Any]) -> str:
+    """The partition key a DynamoDB request touches (IAM's dynamodb:LeadingKeys)."""
+    if "Key" in params:
+        return str(params["Key"]["pk"]["S"])
+    if "Item" in params:
+        return str(params["Item"]["pk"]["S"])
+    values = params.get("ExpressionAttributeValues", {})
+    for name in (":pk", ":p"):
+        if name in values:
+            return str(values[name]["S"])
+    return ""  # a scan: no leading key
+
+
+def allowed(
+    policy: dict[str, Any], action: str, arn: str, leading: str = "", via: str = ""
+) -> bool:
+    """The policy allows the call (tests/iam_eval.py: Deny, Allow, wildcards, conditions)."""
+    context: dict[str, Any] = {}
+    if leading:
+        context["dynamodb:LeadingKeys"] = [leading]
+    if via:
+        context["kms:ViaService"] = via
+    return iam_eval.allowed(policy, iam_eval.Request(action, arn, context))
 
 
 @pytest.fixture
@@ -420,7 +450,7 @@ def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, 
         settings=settings,
     )
     intake_policy = policies.intake_policy(arns)
-    api_calls = [*log.take(), ("s3:PutObject", f"{arns.bucket_arn}/{ticket.fields['key']}")]
+    api_calls = [*log.take(), ("s3:PutObject", f"{arns.bucket_arn}/{ticket.fields['key']}", "")]
 
     # the browser's upload, then the sealer's work (a report can claim only sealed files)
     posted = requests.post(
@@ -438,7 +468,9 @@ def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, 
     sealer_policy = policies.sealer_policy(arns)
     assert {c for c in sealer_calls if not allowed(sealer_policy, *c)} == set()
     staged = f"{arns.bucket_arn}/{ticket.fields['key']}"
-    assert {("s3:GetObject", staged), ("s3:DeleteObjectVersion", staged)} <= set(sealer_calls)
+    assert {("s3:GetObject", staged, ""), ("s3:DeleteObjectVersion", staged, "")} <= set(
+        sealer_calls
+    )
     # and the separation holds: the API function could not have done the sealer's reads
     assert not allowed(intake_policy, "s3:GetObject", f"{arns.bucket_arn}/{ticket.fields['key']}")
     assert s3.get_object_tagging(Bucket=settings.bucket, Key=sealed_key(ticket.attachment_id))[
@@ -478,3 +510,93 @@ def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, 
 class _Part:
     content_type: str
     data: bytes
+
+
+@pytest.mark.aws
+@pytest.mark.slow
+def test_deployed_stack_serves_officers_within_their_policies(deployed: dict[str, str]) -> None:
+    """The officers' side of the store on the deployed stack: every call the officers'
+    function and its schedule make is one their policies allow (leading keys included),
+    and none touches staging/."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.put_bucket_versioning(
+        Bucket=deployed["BucketName"], VersioningConfiguration={"Status": "Enabled"}
+    )
+    settings = Settings(
+        store="aws",
+        table=deployed["TableName"],
+        bucket=deployed["BucketName"],
+        kms_key_id=deployed["KeyArn"],
+        aws_region=REGION,
+    )
+    arns = StorageArns.from_outputs(deployed)
+    store = AwsStore(settings)
+    log = CallLog(arns)
+    log.attach(store)
+    office, _ = s.office_with_keys()
+    intake = s.make_intake(store, office)
+    [form_file] = attachments.accept_form_files(
+        intake, [_Part("application/pdf", b"%PDF-1.4\n%%EOF\n")], s.REGION, settings=settings
+    )
+    receipt = intake.submit(
+        {
+            "kind": "hazard",
+            "region": s.REGION,
+            "industry": "fire",
+            "unit_name": "某商场",
+            "description": "消防通道被货物长期堵塞，安全出口上锁。",
+            "attachments": [form_file],
+        }
+    ).response.receipt
+    number = receipt[:4] + receipt[5:9]
+    log.take()  # the public function's calls: checked in the test above
+
+    def leaf(size: int, prev: bytes) -> tuple[bytes, bytes]:
+        entry = f"entry {size}".encode()
+        return entry, bytes(32)
+
+    now = datetime.now(UTC)
+    case = store.get_case(number)
+    assert case is not None
+    cases, _ = store.list_cases(case.unit)
+    assert [c.number for c in cases] == [number]
+    wrap = Wrap(number, "content", "o1", "kid", "d3JhcA==")
+    granted = store.apply_case_change(
+        CaseChange(number, case.version, now, grant=("o1",), wraps=(wrap,)),
+        AuditAppend(case.unit, leaf, case=number),
+    )
+    assert store.list_wraps(number, "o1") == [wrap]
+    store.apply_case_change(
+        CaseChange(number, granted.version, now, revoke=("o1",)),
+        AuditAppend(case.unit, leaf, case=number),
+    )
+    assert store.list_wraps(number, "o1") == []
+    assert len(store.case_audit(number, 10)) == 2
+    assert store.get_sealed_attachment(form_file) is not None
+    assert store.remember_nonce(b"\x07" * 16, now, now)
+    store.list_entries_with_ids(number)
+    officer_calls = log.take()
+    officer_policy = policies.officer_policy(arns)
+    assert {c for c in officer_calls if not allowed(officer_policy, *c)} == set()
+    assert not [c for c in officer_calls if "/staging/" in c[1]]
+    assert any(c[0] == "dynamodb:DeleteItem" for c in officer_calls)  # the revoked wrap
+
+    # the hourly schedule: a checkpoint of the unit's log, expired nonces gone
+    size = store.audit_size(case.unit)
+    store.audit_records(case.unit, 0, size)
+    store.latest_checkpoint(case.unit)
+    store.put_checkpoint(CheckpointRecord(case.unit, size, bytes(32), "note", now))
+    store.list_checkpoints(case.unit)
+    assert store.purge_nonces(now) == 1
+    housekeeping_calls = log.take()
+    housekeeping_policy = policies.housekeeping_policy(arns)
+    assert {c for c in housekeeping_calls if not allowed(housekeeping_policy, *c)} == set()
+    assert ("dynamodb:Scan", arns.table_arn, "") in housekeeping_calls
+    # and the public function could have made none of the officers' writes
+    intake_policy = policies.intake_policy(arns)
+    writes = [c for c in officer_calls + housekeeping_calls if c[0] in WRITE_ACTIONS]
+    refused = [c for c in writes if not allowed(intake_policy, *c)]
+    assert {c[2].split("#")[0] for c in refused} >= {"LOG", "CKPT", "nonce"}
+
+
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
