@@ -2,7 +2,8 @@
 
 One node process interprets the exported rule data (the same JSON the site ships) for
 every case sent to it; the answers must equal ``chalicelib.rewards.engine.evaluate`` exactly,
-texts and citations included.
+texts and citations included (the citations as the site publishes them: document and
+article, without the research's certainty and notes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pydantic import ValidationError
 
 from chalicelib.rewards.case import RewardCase
 from chalicelib.rewards.engine import evaluate
-from chalicelib.rewards.export import export_rule_sets
+from chalicelib.rewards.export import public_citation, public_rule_sets
 from chalicelib.rewards.loader import rule_set_names
 from chalicelib.rewards.schema import MAX_CONCEALED_DEATHS, MAX_FINE_YUAN
 
@@ -96,7 +97,7 @@ class NodeEngine:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    data = export_rule_sets()
+    data = public_rule_sets()
     path = tmp_path_factory.mktemp("rules") / "reward-rules.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return data, path
@@ -114,7 +115,10 @@ def python_answer(rule_set: str | None, case: dict[str, Any]) -> dict[str, Any]:
         parsed = RewardCase.model_validate(case)
     except ValidationError:
         return {"invalid": True}
-    return {"result": evaluate(parsed, rule_set).model_dump(mode="json")}
+    result = evaluate(parsed, rule_set).model_dump(mode="json")
+    for step in result["basis"]["steps"]:
+        step["citations"] = [public_citation(c) for c in step["citations"]]
+    return {"result": result}
 
 
 def assert_same(node: NodeEngine, rule_set: str | None, case: dict[str, Any]) -> None:

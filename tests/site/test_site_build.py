@@ -193,7 +193,7 @@ def test_form_pages_load_only_their_own_script(site: Path) -> None:
 
 def test_reward_rules_json_is_the_cores_export(site: Path) -> None:
     published = json.loads((site / "assets" / "reward-rules.json").read_text(encoding="utf-8"))
-    assert published == export.export_rule_sets(default=OFFICE.rules.reward_rule_set)
+    assert published == export.public_rule_sets(default=OFFICE.rules.reward_rule_set)
     assert published["default_rule_set"] == OFFICE.rules.reward_rule_set
 
 

@@ -119,6 +119,56 @@ def test_no_public_page_carries_a_certainty_tag_or_a_research_note(site: Path) -
             assert note not in text, f"{where}: {note!r}"
 
 
+PUBLIC_SUFFIXES = (".html", ".json", ".js")
+# the research's own words, in whatever file the site publishes (the JSON keeps no notes)
+# ("partial)" is a phrase of the visible text; in a script it is code: rule_set_partial)
+RESEARCH_NOTES_IN_FILES = (
+    *(n for n in RESEARCH_NOTES if n != "partial)"),
+    "检索到的文本",
+    "汇编网站",
+    "aggregator",
+)
+
+
+def test_no_built_file_carries_a_certainty_tag_or_a_research_note(site: Path) -> None:
+    """Every html, json and js file of the built site, as bytes on the wire: the data the
+    calculator loads too (``assets/reward-rules.json`` has plain citations only)."""
+    files = [p for p in site.rglob("*") if p.suffix in PUBLIC_SUFFIXES and p.is_file()]
+    assert any(p.name == "reward-rules.json" for p in files)
+    assert len(files) > 30
+    for path in files:
+        if "javascripts" in path.parts and "inline" not in path.parts:
+            continue  # Material's own bundles (minified vendor code, no text of ours)
+        text = path.read_text(encoding="utf-8")
+        where = str(path.relative_to(site))
+        tag = CERTAINTY_TAG.search(text)
+        assert tag is None, f"{where}: {tag.group(0) if tag else ''}"
+        assert '"certainty"' not in text, where
+        for note in RESEARCH_NOTES_IN_FILES:
+            assert note not in text, f"{where}: {note!r}"
+
+
+def test_the_published_rules_cite_documents_and_articles_only(site: Path) -> None:
+    data = json.loads((site / "assets" / "reward-rules.json").read_text(encoding="utf-8"))
+    citations: list[dict[str, object]] = []
+
+    def walk(node: object, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            if key.endswith("citations"):
+                citations.extend(node)
+            else:
+                for item in node:
+                    walk(item)
+
+    walk(data)
+    assert len(citations) > 10
+    assert {frozenset(c) for c in citations} == {frozenset({"document", "document_en", "article"})}
+    assert any(c["article"] for c in citations)
+
+
 # ------------------------------------------------------------------ the review's findings
 
 

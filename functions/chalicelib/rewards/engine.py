@@ -425,22 +425,24 @@ class _Evaluation:
         messages = self.engine.messages
         cite, cites, summary = messages["citation"], messages["citations"], messages["summary"]
         parts = []
-        previous: Citations = ()
+        previous: tuple[tuple[str, str, str], ...] = ()
         for step in self.steps:
             text = step.text_zh if lang == "zh" else step.text_en
-            if step.citations and step.citations != previous:
+            # compared as the reader sees them (the site's data has only these fields)
+            named = tuple((c.document, c.document_en, c.article) for c in step.citations)
+            if step.citations and named != previous:
                 rendered = []
                 for c in step.citations:
                     document = c.document if lang == "zh" else (c.document_en or c.document)
                     article = c.article if lang == "zh" or not c.article else f" {c.article}"
-                    values = {"document": document, "article": article, "certainty": c.certainty}
+                    values = {"document": document, "article": article}
                     text_of = _render(cite.zh if lang == "zh" else cite.en, values)
                     if text_of not in rendered:  # two sources of one document: named once
                         rendered.append(text_of)
                 separator = cites.separator_zh if lang == "zh" else cites.separator_en
                 template = cites.zh if lang == "zh" else cites.en
                 text += _render(template, {"list": separator.join(rendered)})
-            previous = step.citations
+            previous = named
             parts.append(text)
         separator = summary.separator_zh if lang == "zh" else summary.separator_en
         template = summary.zh if lang == "zh" else summary.en

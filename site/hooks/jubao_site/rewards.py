@@ -1,7 +1,7 @@
 """Reward rules on the site: the data file for the calculator, the rules table, the form.
 
 The rules live in ONE place, ``chalicelib.rewards`` (cited rule-set TOML files, validated
-and evaluated in Python). The site publishes ``export_rule_sets()`` as
+and evaluated in Python). The site publishes ``public_rule_sets()`` as
 ``assets/reward-rules.json``; the calculator's engine (``assets/js/reward-engine.js``)
 interprets that JSON, and the page script only collects the case and shows the answer.
 This module renders the same data as a readable table and builds the calculator form
@@ -24,8 +24,9 @@ RULES_ASSET = "assets/reward-rules.json"
 
 
 def rule_data(office: OfficeConfig) -> dict[str, Any]:
-    """What ``assets/reward-rules.json`` holds: every rule set, the office's as default."""
-    return export.export_rule_sets(default=office.rules.reward_rule_set)
+    """What ``assets/reward-rules.json`` holds: every rule set, the office's as default,
+    with plain citations (the research's certainty stays in the rule-set files)."""
+    return export.public_rule_sets(default=office.rules.reward_rule_set)
 
 
 def _yuan(amount: int, lang: Lang) -> str:

@@ -550,8 +550,7 @@
           var c = step.citations[j];
           var named = render(zh ? m.citation.zh : m.citation.en, {
             document: zh ? c.document : (c.document_en || c.document),
-            article: zh || !c.article ? c.article : " " + c.article,
-            certainty: c.certainty
+            article: zh || !c.article ? c.article : " " + c.article
           });
           if (rendered.indexOf(named) < 0) rendered.push(named); // one document, named once
         }
