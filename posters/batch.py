@@ -67,6 +67,7 @@ class BatchResult:
     durations: list[float] = field(default_factory=list)
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # wall seconds per phase
+    sample: bool = False  # a development build: the index sheet carries the banner too
 
     @property
     def ok(self) -> bool:
@@ -197,7 +198,7 @@ def build_batch(
     started = time.perf_counter()
     places, errors = read_places(places_csv, office)
     jobs = plan(places, office, registry, key, lang, size, sample)
-    result = BatchResult(out_dir=out_dir, jobs=jobs, errors=list(errors))
+    result = BatchResult(out_dir=out_dir, jobs=jobs, errors=list(errors), sample=sample)
     result.phases["read and plan"] = time.perf_counter() - started
     by_row = {job.place.row: job for job in jobs}
     show = sys.stderr.isatty() if progress is None else progress

@@ -3,6 +3,10 @@
 Why a sheet as well as index.csv: posters are handed out on paper by grid workers, and the
 office files the signed sheet. It also lists the rows that produced no poster, so a bad
 CSV line is visible on paper, not only in a terminal.
+
+A development batch (``BatchResult.sample``) bands every page of the sheet with the sample
+banner, as it does every poster: a sheet listing sample posters must not be filed as the
+office's either.
 """
 
 from __future__ import annotations
@@ -15,17 +19,19 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from chalicelib.config.office import OfficeConfig
+from chalicelib.config.publishable import SAMPLE_BANNER_TEXT
 from chalicelib.i18n import Lang
 
 from . import fonts
 from .batch import INDEX_PDF, BatchResult, PosterJob
 from .content import Content
-from .layout import GREY, INK, PALE, RED
+from .layout import BLACK, GREY, INK, PALE, RED, YELLOW
 from .places import KIND_NAMES
-from .textfit import wrap
+from .textfit import fit_size, wrap
 
 PAGE_W, PAGE_H = A4
 LEFT, TOP, BOTTOM = 12 * mm, 14 * mm, 14 * mm
+BANNER_H = 8 * mm  # the sample banner, in the top margin
 ROW_H = 7.2 * mm
 # (header zh, header en, width mm)
 COLUMNS = (
@@ -42,14 +48,29 @@ BODY_SIZE = 7.5
 
 
 class _Sheet:
-    def __init__(self, path: Path, title: str) -> None:
+    def __init__(self, path: Path, title: str, sample: bool = False) -> None:
         self.regular, self.bold = fonts.register_fonts()
         self.canvas = Canvas(
             str(path), pagesize=A4, initialFontName=self.regular, pageCompression=1, invariant=True
         )
         self.canvas.setTitle(title)
+        self.sample = sample
         self.page = 1
         self.y = PAGE_H - TOP
+        self.banner()
+
+    def banner(self) -> None:
+        """A development sheet's sample banner across the top of the page (in the margin)."""
+        if not self.sample:
+            return
+        self.canvas.saveState()
+        self.canvas.setFillColor(BLACK)
+        self.canvas.rect(0, PAGE_H - BANNER_H, PAGE_W, BANNER_H, stroke=0, fill=1)
+        self.canvas.setFillColor(YELLOW)
+        size = fit_size(SAMPLE_BANNER_TEXT, self.bold, 9, (PAGE_W - 2 * LEFT) / mm)
+        self.canvas.setFont(self.bold, size)
+        self.canvas.drawCentredString(PAGE_W / 2, PAGE_H - 5.3 * mm, SAMPLE_BANNER_TEXT)
+        self.canvas.restoreState()
 
     def text(
         self, x: float, y: float, s: str, size: float, bold: bool = False, colour: object = INK
@@ -63,6 +84,7 @@ class _Sheet:
         self.canvas.showPage()
         self.page += 1
         self.y = PAGE_H - TOP
+        self.banner()
 
     def footer(self) -> None:
         self.text(
@@ -109,7 +131,7 @@ def write_index_sheet(
 ) -> Path:
     """Write ``index.pdf`` into the batch directory."""
     path = result.out_dir / INDEX_PDF
-    sheet = _Sheet(path, "海报批次清单 / Poster batch index")
+    sheet = _Sheet(path, "海报批次清单 / Poster batch index", sample=result.sample)
     sheet.text(
         LEFT, sheet.y - 6 * mm, "海报批次清单 / Poster batch index", 15, bold=True, colour=RED
     )

@@ -17,8 +17,11 @@ import pytest
 
 from chalicelib.config import publishable
 from chalicelib.config.office import OfficeConfig, load_office
+from posters.batch import BatchResult
 from posters.content import Content
 from posters.defaults import Manifest, build_defaults
+from posters.index_sheet import write_index_sheet
+from posters.places import RowError
 from tests.office_files import filled_office_file
 from tests.posters.pdf_text import page_count, text_lines
 from tests.posters.poster_helpers import Renderer, run_cli, zbar_decode
@@ -101,6 +104,21 @@ def test_the_command_builds_development_posters_by_default(
     assert done.returncode == 0, done.stderr
     [pdf] = (tmp_path / "out" / "posters").glob("*.pdf")
     assert _pages_with_banner(pdf, renderer) == (1, {1})
+    assert _pages_with_banner(tmp_path / "out" / "index.pdf", renderer) == (1, {1})
+
+
+@pytest.mark.parametrize("sample", [True, False])
+def test_every_page_of_a_development_index_sheet_carries_the_banner(
+    tmp_path: Path, office: OfficeConfig, content: Content, renderer: Renderer, sample: bool
+) -> None:
+    """A long sheet (rows that made no poster run onto a second page), banded on each page
+    in a development batch and on none otherwise."""
+    errors = [RowError(row, "地区代码未知", "unknown region code") for row in range(2, 90)]
+    result = BatchResult(out_dir=tmp_path, jobs=[], errors=errors, sample=sample)
+    pdf = write_index_sheet(result, office, content)
+    pages, marked = _pages_with_banner(pdf, renderer)
+    assert pages >= 2
+    assert marked == (set(range(1, pages + 1)) if sample else set())
 
 
 @pytest.mark.parametrize(
@@ -153,3 +171,4 @@ def test_production_posters_of_a_filled_configuration_have_no_banner(
     [pdf] = (tmp_path / "out" / "posters").glob("*.pdf")
     assert _pages_with_banner(pdf, renderer) == (1, set())
     assert "anhui-safety.cn" in renderer.text(pdf)
+    assert _pages_with_banner(tmp_path / "out" / "index.pdf", renderer) == (1, set())
