@@ -17,6 +17,14 @@ from chalicelib import crypto
 from chalicelib.config.office import DEFAULT_CONFIG
 
 FILLED_URL = "https://jubao.anhui-safety.cn/"
+FILLED_FOOTER = {
+    "sponsor": "安徽省安全生产委员会办公室",
+    "sponsor_en": "Office of the Anhui Provincial Work Safety Committee",
+    "contact": "电话 0551-62999999；合肥市包河区安全生产举报中心（邮编230051）",
+    "contact_en": "Telephone 0551-62999999; Anhui work-safety reporting centre, Hefei 230051",
+    "icp": "皖ICP备12345678号-1",
+    "site_code": "3400000001",
+}
 
 
 def shipped_office_data() -> dict[str, Any]:
@@ -41,6 +49,7 @@ def filled_office_data() -> dict[str, Any]:
     data.pop("publication", None)
     _confirm_all(data)
     data["site"]["public_url"] = FILLED_URL
+    data["site"]["footer"] = dict(FILLED_FOOTER)
     for channel in data["channels"]:
         if channel["kind"] == "letter":
             channel["value"] = "合肥市包河区安全生产举报中心（邮编230051）"

@@ -8,7 +8,8 @@ What happens at build time, and why here:
   unconfirmed value; a development build sets the sample banner every page shows.
 * ``on_page_markdown``: ``{{ fact }}`` placeholders in the pages become configured facts.
 * ``on_page_content``: ``<!-- jubao:NAME -->`` markers become HTML blocks (channels,
-  process diagram, the core's report form, the quiz, the reward rules, the posters).
+  process diagram, the core's report form, the quiz, the reward rules, the posters), and
+  the hotline's numbers in the text become ``tel:`` links (``jubao_site.chrome``).
 * ``on_post_page`` / ``on_post_template``: every executable inline ``<script>`` (Material
   writes a few) moves into a file of the built site, so the pages run under the
   policy's ``script-src 'self'`` (``jubao_site.inline_scripts``); the build stops on
@@ -37,6 +38,7 @@ from mkdocs.utils import get_relative_url
 
 from jubao_site import (
     blocks,
+    chrome,
     facts,
     forms,
     inline_scripts,
@@ -67,6 +69,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     o = _office.office
     # production: refuse placeholders; development: the sample banner (overrides/main.html)
     config.extra["jubao_sample_banner"] = publication.sample_banner()
+    # the hotline bar and the footer of every page (overrides/main.html, partials/copyright.html)
+    config.extra["jubao_hotline"] = chrome.hotline(_office)
+    config.extra["jubao_footer"] = chrome.footer(_office)
     config["site_url"] = str(_office.site.public_url)
     config["site_name"] = o.platform_name
     config["copyright"] = o.name
@@ -126,7 +131,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
             raise SystemExit(f"{page.file.src_uri}: unknown block <!-- jubao:{name} -->")
         return str(renderers[name]())
 
-    return blocks.MARKER.sub(replace, html)
+    return chrome.link_numbers(blocks.MARKER.sub(replace, html), _office)
 
 
 def _without_inline_scripts(html: str, base_url: str, where: str, config: MkDocsConfig) -> str:

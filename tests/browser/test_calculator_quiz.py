@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib.rewards import engine
 from chalicelib.rewards.case import RewardCase
-from tests.browser.conftest import Site, screenshot
+from tests.browser.conftest import ContextFactory, Site, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -149,3 +149,75 @@ def test_quiz_scores(site: Site, page: Page, lang: str) -> None:
     expect(item.locator("details")).to_have_attribute("open", "")
     if lang == "zh":
         screenshot(page, "quiz-zh-phone")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_blank_or_partial_quiz_names_the_open_questions_and_reveals_nothing(
+    site: Site, page: Page, lang: str
+) -> None:
+    quiz = _quiz(site)
+    questions = quiz["questions"]
+    page.goto(f"{site.url}/{'' if lang == 'zh' else 'en/'}quiz/")
+    score = page.locator("#quiz-score")
+    page.click("#quiz button[type=submit]")  # nothing answered
+    n = len(questions)
+    numbers = ("、" if lang == "zh" else ", ").join(str(i) for i in range(1, n + 1))
+    expected = (
+        f"还有 {n} 题未作答（第 {numbers} 题）"
+        if lang == "zh"
+        else f"{n} questions are not answered yet ({numbers})"
+    )
+    expect(score).to_contain_text(expected)
+    expect(score).to_be_focused()
+    for details in page.locator("details.jubao-quiz__explain").all():
+        expect(details).to_be_hidden()  # no answer is shown
+    expect(page.locator(".jubao-quiz__q.is-wrong")).to_have_count(0)
+    expect(page.locator(".jubao-quiz__q.is-blank")).to_have_count(n)
+
+    for q in questions[:-1]:  # all but the last
+        page.check(f'input[name="q-{q["id"]}"][value="{q["correct"]}"]')
+    page.click("#quiz button[type=submit]")
+    expected = (
+        f"还有 1 题未作答（第 {n} 题）" if lang == "zh" else f"Question {n} is not answered yet"
+    )
+    expect(score).to_contain_text(expected)
+    expect(page.locator(".jubao-quiz__q.is-blank")).to_have_count(1)
+    for details in page.locator("details.jubao-quiz__explain").all():
+        expect(details).to_be_hidden()
+    last = questions[-1]
+    page.check(f'input[name="q-{last["id"]}"][value="{last["correct"]}"]')
+    page.click("#quiz button[type=submit]")
+    expect(score).to_contain_text(
+        f"您答对了 {n} / {n} 题。" if lang == "zh" else f"You got {n} of {n} right."
+    )
+    expect(page.locator(".jubao-quiz__q.is-blank")).to_have_count(0)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_a_claim_route_the_quiz_speaks_of_no_prize(
+    site: Site, page: Page, lang: str
+) -> None:
+    """The shipped configuration sets no quiz.claim: a pass is a pass, not a prize."""
+    quiz = _quiz(site)
+    page.goto(f"{site.url}/{'' if lang == 'zh' else 'en/'}quiz/")
+    for q in quiz["questions"]:
+        page.check(f'input[name="q-{q["id"]}"][value="{q["correct"]}"]')
+    page.click("#quiz button[type=submit]")
+    score = page.locator("#quiz-score")
+    expect(score).to_contain_text("合格线" if lang == "zh" else "pass mark")
+    text = score.inner_text()
+    assert "获奖" not in text and "prize" not in text.lower()
+    assert page.locator("#quiz-claim").count() == 0
+
+
+def test_without_javascript_the_quiz_reads_and_offers_no_dead_buttons(
+    site: Site, new_context: ContextFactory
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(f"{site.url}/quiz/")
+    expect(page.locator("#quiz button[type=submit]")).to_be_hidden()
+    expect(page.locator("#quiz noscript, #quiz .jubao-note").first).to_be_attached()
+    first = page.locator("details.jubao-quiz__explain").first
+    expect(first).to_be_visible()  # each answer can be opened by hand
+    first.locator("summary").click()
+    expect(first).to_have_attribute("open", "")

@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup, Tag
 
 from chalicelib.config import publishable
 from chalicelib.config.office import load_office
-from tests.office_files import filled_office_file
+from tests.office_files import FILLED_FOOTER, filled_office_file
 from tests.site.htmlscan import html_files, url_of
 from tests.site.sitebuild import build_site
 
@@ -76,6 +76,18 @@ def test_the_production_build_of_a_filled_configuration_has_no_banner(tmp_path: 
         assert _banner(html) is None and publishable.SAMPLE_BANNER.zh not in html, file
         assert 'class="md-banner"' not in html, file
     assert "https://jubao.anhui-safety.cn/" in (build.site / "index.html").read_text("utf-8")
+    # the footer of a government site, from the configuration, on every page
+    for file in pages:
+        soup = BeautifulSoup(file.read_text(encoding="utf-8"), "html.parser")
+        footer = " ".join(soup.select_one("ul.jubao-footer").get_text().split())  # type: ignore[union-attr]
+        en = soup.html is not None and soup.html.get("lang") == "en"  # the 404 page too
+        assert "待配置" not in footer and "to be configured" not in footer, file
+        assert FILLED_FOOTER["sponsor_en" if en else "sponsor"] in footer, file
+        assert FILLED_FOOTER["contact_en" if en else "contact"] in footer, file
+        assert FILLED_FOOTER["site_code"] in footer, file
+        icp = soup.select_one("li.jubao-footer__icp a")
+        assert icp is not None and icp.get_text() == FILLED_FOOTER["icp"], file
+        assert icp.get("href") == "https://beian.miit.gov.cn/", file
 
 
 def test_a_mistyped_build_mode_is_refused(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from chalicelib.config.office import load_office
 from chalicelib.public import pages
 from chalicelib.rewards import export, loader
+from jubao_site import chrome
 from tests.site.htmlscan import Page, html_files, scan, url_of
 from tests.site.sitebuild import Build
 
@@ -128,8 +129,9 @@ def test_site_name_and_hotline_from_config(site: Path) -> None:
     assert OFFICE.office.platform_name_en in home_en
     for html in (home_zh, home_en, page(site, "channels"), page(site, "en/channels")):
         assert f'href="tel:{OFFICE.hotline.value}"' in html
-    assert OFFICE.hotline.note in page(site, "channels")
-    assert OFFICE.hotline.note_en in page(site, "en/channels")
+    # the note as written, its numbers as tel: links (jubao_site.chrome.link_numbers)
+    assert chrome.link_numbers(escape(OFFICE.hotline.note), OFFICE) in page(site, "channels")
+    assert chrome.link_numbers(escape(OFFICE.hotline.note_en), OFFICE) in page(site, "en/channels")
 
 
 def test_every_channel_of_the_config_is_listed(site: Path) -> None:

@@ -39,11 +39,32 @@ class OfficeInfo(_Frozen):
     seed_notice: str = ""
 
 
+class SiteFooter(_Frozen):
+    """What the foot of a Chinese government website states: who runs the site (主办单位),
+    how to reach them (联系方式), its ICP filing number (ICP备案号) and its government
+    website code (网站标识码).
+
+    Only the office knows these, so the shipped example leaves them empty: a development
+    site shows each as "待配置 / to be configured", a production build refuses while any
+    is empty (``config.publishable``). The formats are checked when they are set.
+    """
+
+    sponsor: str = ""  # 主办单位, e.g. the office's full name
+    sponsor_en: str = ""
+    contact: str = ""  # the sponsor's contact for the site (telephone, address or email)
+    contact_en: str = ""
+    # e.g. 皖ICP备12345678号 or 皖ICP备12345678号-1 (one Chinese province abbreviation)
+    icp: str = Field(default="", pattern=r"^([\u4e00-\u9fff]ICP备[0-9]{6,10}号(-[0-9]{1,3})?)?$")
+    # ten characters, e.g. 3400000001 (digits; ministries' codes begin with letters)
+    site_code: str = Field(default="", pattern=r"^([0-9A-Za-z]{10})?$")
+
+
 class SiteInfo(_Frozen):
     # an https URL ending in "/" (pydantic's HttpUrl would cost the cold start ~40 ms)
     public_url: str = Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s?#]*)?/$")
     report_path: str = "report/"
     status_path: str = "status/"
+    footer: SiteFooter = Field(default_factory=SiteFooter)
 
     def url(self, path: str) -> str:
         return str(self.public_url).rstrip("/") + "/" + path.lstrip("/")
@@ -53,6 +74,19 @@ class SiteInfo(_Frozen):
         return self.url(self.report_path)
 
 
+class Dial(_Frozen):
+    """Another number of a telephone channel, and when to dial it (from another province)."""
+
+    value: str = Field(pattern=r"^[0-9][0-9-]{2,19}$")
+    label: str
+    label_en: str
+
+    @property
+    def tel(self) -> str:
+        """The number for a ``tel:`` link (digits only)."""
+        return self.value.replace("-", "")
+
+
 class Channel(_Frozen):
     kind: ChannelKind
     value: str
@@ -60,6 +94,8 @@ class Channel(_Frozen):
     label_en: str
     note: str = ""
     note_en: str = ""
+    # the same telephone channel under other numbers (0551-12350 from outside Anhui)
+    alternates: tuple[Dial, ...] = ()
 
 
 class Region(_Frozen):
@@ -154,6 +190,19 @@ class PosterRules(_Frozen):
     tag_granularity: Literal["place", "region", "none"] = "place"
 
 
+class QuizPrize(_Frozen):
+    """How a citizen who reaches the quiz's pass mark claims a prize, if the office runs
+    one: where and how, in the office's words (a screenshot at a publicity stand, a
+    deadline). Empty: the site scores the quiz but never speaks of a prize to win."""
+
+    claim: str = ""
+    claim_en: str = ""
+
+    @property
+    def offered(self) -> bool:
+        return bool(self.claim.strip())
+
+
 class Unconfirmed(_Frozen):
     """A value the office has not confirmed as its own: a production build refuses it.
 
@@ -186,6 +235,7 @@ class OfficeConfig(_Frozen):
     units: tuple[Unit, ...]
     rules: Rules
     posters: PosterRules = Field(default_factory=PosterRules)
+    quiz: QuizPrize = Field(default_factory=QuizPrize)
     officers: tuple[Officer, ...] = ()
     audit: AuditConfig = Field(default_factory=AuditConfig)
     publication: Publication = Field(default_factory=Publication)

@@ -17,6 +17,8 @@ why, in Chinese and English. What is found:
   malformed, or one key opening both content and identity; no officer roster;
 * values the office marks as unconfirmed: ``[[publication.unconfirmed]]`` entries and
   ``<name>_confirmed = false`` flags;
+* what the foot of a government site must state and the file leaves empty (``site.footer``:
+  主办单位, contact, ICP 备案号, 网站标识码);
 * a public address without https.
 """
 
@@ -35,12 +37,24 @@ from . import fieldpaths
 from .office import OfficeConfig
 from .settings import Settings
 
-FindingKind = Literal["placeholder", "elsewhere", "development", "unconfirmed", "insecure"]
+FindingKind = Literal[
+    "placeholder", "elsewhere", "development", "unconfirmed", "insecure", "missing"
+]
 
 SAMPLE_BANNER = Text(zh="示例配置，不得对外发布", en="sample configuration, not for publication")
 SAMPLE_BANNER_TEXT = f"{SAMPLE_BANNER.zh} / {SAMPLE_BANNER.en}"
 
 KEY_BYTES = 32
+
+# site.footer: what a government site states at its foot, and why each is needed
+FOOTER_REQUIRED: dict[str, Text] = {
+    "sponsor": Text(zh="未填写网站主办单位", en="the site's sponsor (主办单位) is not set"),
+    "sponsor_en": Text(zh="未填写主办单位的英文名称", en="the sponsor's English name is not set"),
+    "contact": Text(zh="未填写网站联系方式", en="the site's contact is not set"),
+    "contact_en": Text(zh="未填写联系方式的英文说明", en="the contact in English is not set"),
+    "icp": Text(zh="未填写 ICP 备案号", en="the ICP filing number (ICP备案号) is not set"),
+    "site_code": Text(zh="未填写网站标识码", en="the government website code (网站标识码) is not set"),
+}
 
 # RFC 2606 / RFC 6761 names that never belong to a real office
 RESERVED_LABELS = frozenset({"example"})
@@ -239,6 +253,10 @@ def findings(office: OfficeConfig) -> list[Finding]:
                     ),
                 )
             )
+    footer = office.site.footer
+    for name, why in FOOTER_REQUIRED.items():
+        if not getattr(footer, name).strip():
+            found.append(Finding(f"site.footer.{name}", "missing", why))
     if not office.officers:
         found.append(
             Finding(

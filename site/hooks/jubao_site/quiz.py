@@ -6,7 +6,14 @@ build fails if a filled question has duplicate choices (a distractor that happen
 the configured answer) or a correct index out of range.
 
 The quiz is rendered into the page as an ordinary form, so it reads without JavaScript
-(each answer and its explanation sit in a ``<details>``); the page script only scores it.
+(each answer and its explanation sit in a ``<details>``); the page script only scores it,
+and only once every question is answered: a blank or half-filled submit names the
+questions still open and reveals nothing. Without JavaScript there is nothing to submit
+(the buttons appear with the script), so nobody loses their answers to a reload.
+
+A prize is spoken of only when the office says how to claim one (``quiz.claim`` in the
+office configuration): then the pass message is "恭喜，达到获奖标准！" followed by where
+and how; otherwise reaching the pass mark is just that.
 """
 
 from __future__ import annotations
@@ -107,14 +114,30 @@ def render(office: OfficeConfig, lang: Lang, link: Link) -> str:
         "Automatic scoring needs JavaScript; you can also open “Show the answer” under "
         "each question.",
     )
+    prize = office.quiz
+    claim = pick(lang, prize.claim, prize.claim_en or prize.claim).strip()
+    if prize.offered:
+        passed = pick(lang, "恭喜，达到获奖标准！", "Well done: that is a prize score!")
+        claim_html = (
+            f'<p class="jubao-quiz__claim" id="quiz-claim" hidden>'
+            f"<strong>{pick(lang, '领奖办法：', 'How to claim: ')}</strong>{escape(claim)}</p>"
+        )
+    else:
+        passed = pick(
+            lang,
+            f"恭喜，达到合格线（答对 {quiz.pass_mark} 题）！",
+            f"Well done: you reached the pass mark ({quiz.pass_mark} right).",
+        )
+        claim_html = ""
     return (
         f'<form class="jubao-quiz" id="quiz" data-pass="{quiz.pass_mark}" '
-        f'data-total="{len(quiz.questions)}" novalidate>'
+        f'data-total="{len(quiz.questions)}" data-passed="{escape(passed)}" novalidate>'
         f'<noscript><p class="jubao-note">{needs_js}</p></noscript>'
         f'<ol class="jubao-quiz__list">{"".join(items)}</ol>'
-        '<div class="jubao-quiz__actions">'
+        '<div class="jubao-quiz__actions" hidden>'
         f'<button type="submit" class="md-button md-button--primary">{submit}</button> '
         f'<button type="reset" class="md-button">{again}</button></div>'
         '<p class="jubao-quiz__score" id="quiz-score" role="status" aria-live="polite"></p>'
+        f"{claim_html}"
         "</form>"
     )
