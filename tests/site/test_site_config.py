@@ -8,6 +8,7 @@ build-time helpers refuse what would ship a wrong page.
 from __future__ import annotations
 
 import json
+from html import escape
 import sys
 from pathlib import Path
 
@@ -86,6 +87,23 @@ def test_quiz_refuses_a_distractor_equal_to_the_configured_answer(tmp_path: Path
     with pytest.raises(ValueError, match="duplicate choices"):
         quiz.load(load_office(), clashing)
     assert quiz.load(load_office()).questions  # the shipped file is valid
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_quiz_speaks_of_a_prize_only_with_a_claim_route(lang: str) -> None:
+    office = load_office()
+    assert not office.quiz.offered  # the example configures no prize
+    plain = quiz.render(office, lang, lambda path: path)
+    assert "获奖" not in plain and "prize" not in plain.lower().replace("prize quiz", "")
+    assert ("合格线" if lang == "zh" else "pass mark") in plain
+    assert 'id="quiz-claim"' not in plain
+    claim = {"claim": "截图本页成绩，到所在街道安全生产宣传点领取纪念品", "claim_en": "Show "
+             "this page's score at your sub-district's work-safety stand for a small gift"}
+    offered = office.model_copy(update={"quiz": office.quiz.model_validate(claim)})
+    html = quiz.render(offered, lang, lambda path: path)
+    assert ("恭喜，达到获奖标准！" if lang == "zh" else "that is a prize score") in html
+    assert escape(claim["claim" if lang == "zh" else "claim_en"]) in html
+    assert 'id="quiz-claim" hidden' in html  # shown by the script once the mark is reached
 
 
 def test_posters_page_without_posters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

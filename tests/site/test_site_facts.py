@@ -334,3 +334,23 @@ def test_receipt_and_status_state_the_due_date_only_when_confirmed(lang: str) ->
             assert (label in html) is confirmed
             assert ("2026-12-08" in html) is confirmed
             assert "12345678" in html
+
+
+# ------------------------------------------------------------------ one answer, everywhere
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_lost_receipt_gets_one_answer_everywhere(site: Path, lang: str) -> None:
+    """Not re-issued (nobody can verify a caller is the reporter); report again, referring
+    to the earlier report; the hotline takes new information but gives no case details."""
+    from jubao_site import facts
+
+    answer = " ".join(facts.facts(OFFICE, lang)["lost_receipt"].split())
+    prefix = "" if lang == "zh" else "en/"
+    for url in ("faq", "status"):
+        assert answer in main_text(site, prefix + url), url
+    assert ("无法补发" if lang == "zh" else "cannot be re-issued") in answer
+    for where, text in public_texts(site).items():
+        # the old advice: call the hotline with the report number to ask
+        assert "带着举报编号拨打" not in text and "带举报编号拨打" not in text, where
+        assert "with your report number" not in text, where

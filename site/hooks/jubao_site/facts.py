@@ -52,6 +52,20 @@ def facts(office: OfficeConfig, lang: Lang) -> dict[str, str]:
         "hotline": hotline.value,
         "hotline_label": pick(lang, hotline.label, hotline.label_en),
         "hotline_note": pick(lang, hotline.note, hotline.note_en),
+        # one answer, on the FAQ and the status page: what to do when the receipt is lost
+        "lost_receipt": pick(
+            lang,
+            "回执码丢失后无法补发：平台只保存它的“指纹”，任何人也无法核实来电或来访的人就是"
+            "举报人本人。有新的情况，请重新举报，并在描述中注明与之前的举报有关（记得举报编号的，"
+            f"一并写上）。也可以拨打 {hotline.value} 反映新的情况，但电话中不会告知任何举报的"
+            "办理情况。",
+            "A lost receipt code cannot be re-issued: the platform keeps only a fingerprint of "
+            "it, and nobody can verify that a caller or visitor is the person who reported. "
+            "If you have more to tell, report again and say in the description that it is "
+            "about an earlier report (with its report number, if you remember it). You can "
+            f"also give the new information on the {hotline.value} hotline, but it gives no "
+            "details of any report.",
+        ),
         "public_url": str(office.site.public_url),
         "report_url": office.site.report_url,
         "deadlines.acceptance_days": str(d.acceptance_days),
