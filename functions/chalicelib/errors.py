@@ -80,8 +80,10 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     ),
     "bot_suspected": (
         400,
-        "提交被拦截：请勿填写隐藏字段。如您是正常用户，请刷新页面后重试。",
-        "Submission blocked: a hidden field was filled. If you are a person, reload and retry.",
+        "提交未成功：表单中应当留空的一栏被填写了（可能是浏览器自动填写）。"
+        "请刷新页面后重新填写。",
+        "Not sent: a field that must stay empty was filled in, perhaps by autofill. "
+        "Reload the page and fill in the form again.",
     ),
     "idempotency_conflict": (
         409,
@@ -246,9 +248,9 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
         "请勿输入 HTML 标记或脚本（如 <script>）。",
         "HTML markup or scripts (such as <script>) are not allowed.",
     ),
-    "invalid_phone": ("电话号码格式不正确。", "Malformed phone number."),
-    "invalid_email": ("电子邮箱格式不正确。", "Malformed email address."),
-    "invalid_date": ("日期格式不正确或晚于今天。", "Malformed date, or a date in the future."),
+    "invalid_phone": ("电话号码格式不正确。", "This phone number is not valid."),
+    "invalid_email": ("电子邮箱格式不正确。", "This email address is not valid."),
+    "invalid_date": ("日期格式不正确或晚于今天。", "Not a valid date, or a date after today."),
     "invalid_format": ("格式不正确。", "Malformed value."),
     "invalid_type": ("类型不正确。", "Wrong type."),
     "out_of_range": ("数值超出范围。", "Value out of range."),

@@ -87,7 +87,7 @@ def hotline_banner(office: OfficeConfig, lang: Lang, link: Link) -> str:
         f"{pick(lang, '我要举报', 'Report now')}</a>"
         f'<a class="md-button jubao-cta__alt" href="{link("status/")}">'
         f"{pick(lang, '查询我的举报', 'Check my report')}</a>"
-        f'<p class="jubao-cta__hotline">{pick(lang, "举报电话", "Hotline")}: '
+        f'<p class="jubao-cta__hotline">{pick(lang, "举报电话：", "Hotline: ")}'
         f'<a href="tel:{value}"><strong>{value}</strong></a></p>'
         "</div>"
     )

@@ -3,7 +3,8 @@ the files into the built site.
 
 The posters are generated outside the site (they need fonts and a QR encoder the site
 build does not), into ``build/posters`` by default. If they have not been generated the
-page says so and the build still succeeds: a fresh checkout must build.
+page says there are none to download (in the citizen's words: how to make them is in the
+README, not on a public page) and the build still succeeds: a fresh checkout must build.
 """
 
 from __future__ import annotations
@@ -106,10 +107,8 @@ def gallery(office: OfficeConfig, lang: Lang, link: Link, site_link: Link) -> st
     if manifest is None or not manifest.posters:
         text = pick(
             lang,
-            "海报尚未生成。管理员运行 <code>jubao posters defaults --out build/posters</code> "
-            "后重新构建网站，海报会显示在这里。",
-            "Posters have not been generated yet. Run <code>jubao posters defaults --out "
-            "build/posters</code> and rebuild the site to show them here.",
+            "暂无可供下载的海报。",
+            "No posters to download yet.",
         )
         return f'<p class="jubao-empty" id="posters-missing">{text}</p>'
 

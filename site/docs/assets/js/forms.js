@@ -62,7 +62,7 @@
     check: ["查询办理进度", "Check my report"],
     feedback: ["办理反馈", "Feedback"],
     no_feedback: ["暂无反馈。", "No feedback yet."],
-    supplements: ["已补充材料次数", "Additions so far"],
+    supplements: ["补充次数", "Additions so far"],
     add_title: ["补充情况", "Add information"],
     add_label: ["补充的情况（2–5000 字）", "What to add (2-5000 characters)"],
     add_files: ["补充证据（选填）", "More evidence (optional)"],
