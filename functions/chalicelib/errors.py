@@ -80,8 +80,7 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     ),
     "bot_suspected": (
         400,
-        "提交未成功：表单中应当留空的一栏被填写了（可能是浏览器自动填写）。"
-        "请刷新页面后重新填写。",
+        "提交未成功：表单中应当留空的一栏被填写了（可能是浏览器自动填写）。请刷新页面后重新填写。",
         "Not sent: a field that must stay empty was filled in, perhaps by autofill. "
         "Reload the page and fill in the form again.",
     ),

@@ -73,13 +73,13 @@ def test_the_numbers_in_the_pages_text_are_tel_links(site: Path) -> None:
 @pytest.mark.parametrize(
     ("html", "expected"),
     [
-        ("<p>省外拨打 0551-12350。</p>", '<p>省外拨打 <a href="tel:055112350">0551-12350</a>。</p>'),
+        ("<p>省外 0551-12350。</p>", '<p>省外 <a href="tel:055112350">0551-12350</a>。</p>'),
         ("<p>拨打12350咨询</p>", '<p>拨打<a href="tel:12350">12350</a>咨询</p>'),
         ('<a href="tel:12350">12350</a>', '<a href="tel:12350">12350</a>'),
         ("<label>12350</label><h2>12350</h2>", "<label>12350</label><h2>12350</h2>"),
         ("<p>123501 或 112350 或 12350-1</p>", "<p>123501 或 112350 或 12350-1</p>"),
         ('<p title="12350">x</p>', '<p title="12350">x</p>'),
-        ("<!-- 12350 --><p><br>12350</p>", '<!-- 12350 --><p><br><a href="tel:12350">12350</a></p>'),
+        ("<!-- 12350 --><p><br>12350", '<!-- 12350 --><p><br><a href="tel:12350">12350</a>'),
     ],
 )
 def test_link_numbers(html: str, expected: str) -> None:

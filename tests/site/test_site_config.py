@@ -8,8 +8,8 @@ build-time helpers refuse what would ship a wrong page.
 from __future__ import annotations
 
 import json
-from html import escape
 import sys
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -97,8 +97,11 @@ def test_the_quiz_speaks_of_a_prize_only_with_a_claim_route(lang: str) -> None:
     assert "获奖" not in plain and "prize" not in plain.lower().replace("prize quiz", "")
     assert ("合格线" if lang == "zh" else "pass mark") in plain
     assert 'id="quiz-claim"' not in plain
-    claim = {"claim": "截图本页成绩，到所在街道安全生产宣传点领取纪念品", "claim_en": "Show "
-             "this page's score at your sub-district's work-safety stand for a small gift"}
+    claim = {
+        "claim": "截图本页成绩，到所在街道安全生产宣传点领取纪念品",
+        "claim_en": "Show "
+        "this page's score at your sub-district's work-safety stand for a small gift",
+    }
     offered = office.model_copy(update={"quiz": office.quiz.model_validate(claim)})
     html = quiz.render(offered, lang, lambda path: path)
     assert ("恭喜，达到获奖标准！" if lang == "zh" else "that is a prize score") in html

@@ -53,7 +53,9 @@ FOOTER_REQUIRED: dict[str, Text] = {
     "contact": Text(zh="未填写网站联系方式", en="the site's contact is not set"),
     "contact_en": Text(zh="未填写联系方式的英文说明", en="the contact in English is not set"),
     "icp": Text(zh="未填写 ICP 备案号", en="the ICP filing number (ICP备案号) is not set"),
-    "site_code": Text(zh="未填写网站标识码", en="the government website code (网站标识码) is not set"),
+    "site_code": Text(
+        zh="未填写网站标识码", en="the government website code (网站标识码) is not set"
+    ),
 }
 
 # RFC 2606 / RFC 6761 names that never belong to a real office

@@ -104,7 +104,7 @@ def link_numbers(html: str, office: OfficeConfig) -> str:
     def text(segment: str) -> str:
         if any(tag in _NO_LINKS for tag in stack):
             return segment
-        return pattern.sub(lambda m: f'<a href="{tel(m.group(1))}">{escape(m.group(1))}</a>', segment)
+        return pattern.sub(lambda m: f'<a href="{tel(m[1])}">{escape(m[1])}</a>', segment)
 
     for match in _TAG.finditer(html):
         out.append(text(html[done : match.start()]))
