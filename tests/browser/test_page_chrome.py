@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib.config.office import load_office
 from tests.browser.conftest import PHONE, ContextFactory, Site, screenshot, settle
-from tests.browser.test_a11y_layout import axe_violations
+from tests.browser.test_a11y_layout import ALL_PAGES, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -112,7 +112,7 @@ def test_elderly_mode_is_applied_before_the_first_paint(site: Site, page: Page) 
     assert elder and elder[0][1:] == [False, False]
 
 
-@pytest.mark.parametrize("path", ["", "report/", "rewards/", "quiz/", "en/", "en/report/"])
+@pytest.mark.parametrize("path", ALL_PAGES)
 def test_elderly_mode_passes_axe_and_fits_a_phone(site: Site, page: Page, path: str) -> None:
     page.goto(f"{site.url}/")
     page.evaluate("localStorage.setItem('jubao-elder', 'on')")
