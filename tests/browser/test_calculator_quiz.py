@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from chalicelib.rewards import engine
 from chalicelib.rewards.case import RewardCase
@@ -221,3 +222,40 @@ def test_without_javascript_the_quiz_reads_and_offers_no_dead_buttons(
     expect(first).to_be_visible()  # each answer can be opened by hand
     first.locator("summary").click()
     expect(first).to_have_attribute("open", "")
+
+
+def test_with_a_claim_route_a_pass_says_how_to_claim(site: Site, page: Page) -> None:
+    """An office that runs a prize sets quiz.claim: the page (the quiz block as the site
+    renders it for that configuration) says "获奖" and how to claim, and only on a pass."""
+    from chalicelib.config.office import QuizPrize, load_office
+    from jubao_site import quiz as quiz_block
+
+    office = load_office()
+    claim = "截图本页成绩，到所在街道安全生产宣传点领取纪念品。"
+    offered = office.model_copy(update={"quiz": QuizPrize(claim=claim)})
+    form = quiz_block.render(offered, "zh", lambda path: path)
+
+    def with_claim(route: Route) -> None:
+        response = route.fetch()
+        body = re.sub(r'<form class="jubao-quiz".*?</form>', lambda _: form, response.text(),
+                      count=1, flags=re.S)  # fmt: skip
+        route.fulfill(response=response, body=body)
+
+    page.route(f"{site.url}/quiz/", with_claim)
+    page.goto(f"{site.url}/quiz/")
+    questions = _quiz(site)["questions"]
+    claim_box = page.locator("#quiz-claim")
+    expect(claim_box).to_be_hidden()
+    for q in questions:  # below the pass mark: all wrong
+        page.check(f'input[name="q-{q["id"]}"][value="{(q["correct"] + 1) % len(q["choices"])}"]')
+    page.click("#quiz button[type=submit]")
+    expect(page.locator("#quiz-score")).to_contain_text("您答对了 0 /")
+    expect(claim_box).to_be_hidden()
+    for q in questions:
+        page.check(f'input[name="q-{q["id"]}"][value="{q["correct"]}"]')
+    page.click("#quiz button[type=submit]")
+    expect(page.locator("#quiz-score")).to_contain_text("恭喜，达到获奖标准！")
+    expect(claim_box).to_be_visible()
+    expect(claim_box).to_contain_text(claim)
+    page.click("#quiz button[type=reset]")
+    expect(claim_box).to_be_hidden()
