@@ -258,7 +258,7 @@ def calculator(office: OfficeConfig, lang: Lang, site_link: Link) -> str:
         ),
         _number(
             "report_order",
-            pick(lang, "第几个举报此事", "Order among reporters of this matter"),
+            pick(lang, "举报次序", "Order among reporters of this matter"),
             1,
             1,
             limits["max_report_order"],
