@@ -9,7 +9,7 @@ What happens at build time, and why here:
 * ``on_page_markdown``: ``{{ fact }}`` placeholders in the pages become configured facts.
 * ``on_page_content``: ``<!-- jubao:NAME -->`` markers become HTML blocks (channels,
   process diagram, the core's report form, the quiz, the reward rules, the posters), and
-  the hotline's numbers in the text become ``tel:`` links (``jubao_site.chrome``).
+  the hotline's numbers in the pages' own text become ``tel:`` links (``jubao_site.chrome``).
 * ``on_post_page`` / ``on_post_template``: every executable inline ``<script>`` (Material
   writes a few) moves into a file of the built site, so the pages run under the
   policy's ``script-src 'self'`` (``jubao_site.inline_scripts``); the build stops on
@@ -131,7 +131,9 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
             raise SystemExit(f"{page.file.src_uri}: unknown block <!-- jubao:{name} -->")
         return str(renderers[name]())
 
-    return chrome.link_numbers(blocks.MARKER.sub(replace, html), _office)
+    # the pages' own text first: a block's markup is its owner's (the core's forms stay
+    # byte for byte the core's); the channels block links its numbers itself
+    return blocks.MARKER.sub(replace, chrome.link_numbers(html, _office))
 
 
 def _without_inline_scripts(html: str, base_url: str, where: str, config: MkDocsConfig) -> str:

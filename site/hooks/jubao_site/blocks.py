@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from chalicelib.cases import status as report_status
 from chalicelib.config.office import Channel, OfficeConfig
 
-from . import facts
+from . import chrome, facts
 from .facts import Lang, pick
 
 PROCESS_FILE = Path(__file__).resolve().parents[2] / "content" / "process.toml"
@@ -65,7 +65,8 @@ def channels(office: OfficeConfig, lang: Lang, link: Link) -> str:
     items = []
     for channel in office.channels:
         label = escape(pick(lang, channel.label, channel.label_en))
-        note = escape(pick(lang, channel.note, channel.note_en))
+        # "省外拨打 0551-12350": the numbers of the note as tel: links
+        note = chrome.link_numbers(escape(pick(lang, channel.note, channel.note_en)), office)
         icon = _CHANNEL_ICONS.get(channel.kind, "•")
         items.append(
             f'<li class="jubao-channel jubao-channel--{channel.kind}">'

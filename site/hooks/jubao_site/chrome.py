@@ -88,6 +88,9 @@ _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", 
 def link_numbers(html: str, office: OfficeConfig) -> str:
     """Every hotline number in the text of ``html`` as a ``tel:`` link.
 
+    The hook applies it to a page's own text before the blocks go in (their markup is
+    their owner's: the core's forms must stay the core's); a block may apply it itself.
+
     The page's text states "省外拨打 0551-12350"; on a phone that should be one tap. Text
     inside links, labels, buttons, headings and code stays as it is. Longer numbers are
     matched first, so "0551-12350" is one link, not "0551-" and a link.
