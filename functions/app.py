@@ -21,6 +21,7 @@ from chalicelib.public.routes import ROUTES
 from chalicelib.public.sealer import seal_staged_upload
 from chalicelib.web.guard import guarded
 from chalicelib.web.http import error_response, new_request
+from chalicelib.web.origin import through_origin
 from chalicelib.web.routing import Route
 
 app = Chalice(app_name="jubao")
@@ -46,7 +47,9 @@ def _call(route: Route, params: Mapping[str, str]) -> Response:
         str(identity.get("sourceIp") or "unknown"),
     )
     handler = route.handler
-    result = guarded(route.name, lambda r: handler(public.get(), r, params))(http_request)
+    # CloudFront's secret checked first (chalicelib/web/origin.py), then the route
+    served = through_origin(public.get, lambda services, r: handler(services, r, params))
+    result = guarded(route.name, served)(http_request)
     headers: dict[str, str | list[str]] = {**result.headers}
     return Response(body=result.body, status_code=result.status, headers=headers)
 

@@ -22,10 +22,12 @@ is written: the site's URL and API base and every function's settings (no secret
 storage stack and its retained key, bucket and table stay unless ``destroy_data`` is set,
 and the account-wide API Gateway stack always stays.
 
-Secrets (``ReceiptKey``, ``TagKey``, ``LogKey``: 32 bytes, base64) come from
-``JUBAO_RECEIPT_KEY``/``JUBAO_TAG_KEY``/``JUBAO_LOG_KEY`` or ``build/deploy/<stage>/secrets.json``
-(``python -m infra.deploy secrets`` makes one, mode 0600); on an update a secret not given
-keeps its previous value. They are NoEcho parameters: never in an output or a log.
+Secrets (``ReceiptKey``, ``TagKey``, ``LogKey``, ``OriginSecret``: 32 bytes, base64) come from
+``JUBAO_RECEIPT_KEY``/``JUBAO_TAG_KEY``/``JUBAO_LOG_KEY``/``JUBAO_ORIGIN_SECRET`` or
+``build/deploy/<stage>/secrets.json`` (``python -m infra.deploy secrets`` makes one, mode 0600,
+or adds the keys an older one lacks); on an update a secret not given keeps its previous
+value. ``OriginSecret`` goes to the public, officer and site stacks: CloudFront sends it to
+the APIs, which refuse requests without it. They are NoEcho parameters: never in an output or a log.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ SECRET_VARIABLES = {
     "ReceiptKey": "JUBAO_RECEIPT_KEY",
     "TagKey": "JUBAO_TAG_KEY",
     "LogKey": "JUBAO_LOG_KEY",
+    # CloudFront sends it to both APIs, which refuse requests without it (web/origin.py)
+    "OriginSecret": "JUBAO_ORIGIN_SECRET",
 }
 # roles without names (CloudFormation names them), SAM's transform
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"]
@@ -139,6 +143,7 @@ def plan(config: Config) -> list[Step]:
         "OfficerApiId": Output("officer", "ApiId"),
         "DomainName": config.domain,
         "CertificateId" if config.china else "CertificateArn": config.certificate,
+        "OriginSecret": Secret("OriginSecret"),
     }
     origin = config.site_origin or (f"https://{config.domain}" if config.domain else "")
     return [
@@ -160,14 +165,19 @@ def plan(config: Config) -> list[Step]:
             "public",
             config.stack("public"),
             config.sam_dir / "public" / "sam.json",
-            {**common, "ReceiptKey": Secret("ReceiptKey"), "TagKey": Secret("TagKey")},
+            {
+                **common,
+                "ReceiptKey": Secret("ReceiptKey"),
+                "TagKey": Secret("TagKey"),
+                "OriginSecret": Secret("OriginSecret"),
+            },
             sam=True,
         ),
         Step(
             "officer",
             config.stack("officer"),
             config.sam_dir / "officer" / "sam.json",
-            {**common, "LogKey": Secret("LogKey")},
+            {**common, "LogKey": Secret("LogKey"), "OriginSecret": Secret("OriginSecret")},
             sam=True,
         ),
         Step(
@@ -182,6 +192,32 @@ def plan(config: Config) -> list[Step]:
 def new_secrets() -> dict[str, str]:
     """Fresh 32-byte keys, base64 (the format ``Settings`` reads)."""
     return {name: base64.b64encode(secrets.token_bytes(32)).decode() for name in SECRET_VARIABLES}
+
+
+def write_secrets(path: Path) -> int:
+    """``secrets``: a new secrets file (mode 0600), or the keys an older file lacks added
+    to it (a stage deployed before ``OriginSecret`` existed); a key once made is never
+    replaced. 1 if there was nothing to add."""
+    existing: dict[str, str] = {}
+    if path.exists():
+        existing = json.loads(path.read_text(encoding="utf-8"))
+    missing = {k: v for k, v in new_secrets().items() if k not in existing}
+    if not missing:
+        print(f"{path} exists; keep it", file=sys.stderr)
+        return 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(path.name + ".new")
+    fresh.unlink(missing_ok=True)
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump({**existing, **missing}, handle, indent=2)
+    fresh.replace(path)
+    print(
+        f"{path}: new keys {', '.join(sorted(missing))}. Keep a copy apart from the data "
+        "(without ReceiptKey no receipt verifies).",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def load_secrets(config: Config, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -618,20 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         return 0
     if args.command == "secrets":
-        path = config.stage_dir / "secrets.json"
-        if path.exists():
-            print(f"{path} exists; keep it", file=sys.stderr)
-            return 1
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(new_secrets(), handle, indent=2)
-        print(
-            f"{path}: new keys. Keep a copy apart from the data "
-            "(without ReceiptKey no receipt verifies).",
-            file=sys.stderr,
-        )
-        return 0
+        return write_secrets(config.stage_dir / "secrets.json")
     import boto3
 
     deployer = Deployer(config, boto3.session.Session())

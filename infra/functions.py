@@ -71,6 +71,12 @@ class App:
         return "jubao-${Stage}" if self.name == "public" else "jubao-officer-${Stage}"
 
 
+# CloudFront's origin secret (chalicelib/web/origin.py): a NoEcho parameter of both function
+# stacks and of the site stack, in the environment of the API functions only (the sealer
+# and housekeeping take no HTTP requests)
+ORIGIN_SECRET = {"OriginSecret": "JUBAO_ORIGIN_SECRET"}
+API_FUNCTION = "APIHandler"
+
 STORAGE_ENVIRONMENT = {
     "JUBAO_TABLE": {"Ref": "TableName"},
     "JUBAO_BUCKET": {"Ref": "BucketName"},
@@ -122,7 +128,7 @@ def _parameters(app: App) -> dict[str, Any]:
             "Description": "SNS topic the alarms notify (empty: alarms without actions).",
         },
     }
-    for name, variable in app.secrets.items():
+    for name, variable in {**app.secrets, **ORIGIN_SECRET}.items():
         parameters[name] = {
             "Type": "String",
             "NoEcho": True,
@@ -175,9 +181,12 @@ def merge_template(app: App, *, office_packaged: bool = False) -> Template:
         environment["JUBAO_OFFICE_CONFIG"] = f"{LAMBDA_TASK_ROOT}/{PACKAGED_OFFICE}"
     for function in app.functions:
         name = policies.FUNCTIONS[function.role]
+        variables = dict(environment)
+        if function.resource == API_FUNCTION:
+            variables.update({variable: {"Ref": p} for p, variable in ORIGIN_SECRET.items()})
         properties: dict[str, Any] = {
             "FunctionName": {"Fn::Sub": name},
-            "Environment": {"Variables": environment},
+            "Environment": {"Variables": variables},
         }
         if function.bucket_event:
             # only this stage's bucket: another stage's uploads are not this sealer's

@@ -9,8 +9,11 @@ CloudFront has a field, custom headers otherwise).
 * The bucket is private (all public access blocked, ACLs off); CloudFront reads it through
   an origin access control (SigV4), and the bucket policy lets only this distribution in.
 * ``/api/officer/*`` goes to the officers' API, ``/api/*`` to the public API (API Gateway,
-  stage ``api``), uncached, every viewer header but ``Host`` forwarded; so the site, the
-  form posts and the officers' client share one origin and no CORS is needed.
+  stage ``api``), uncached, with only the headers each reads (and, outside China, the
+  viewer's address for the public API's rate limits); so the site, the form posts and the
+  officers' client share one origin and no CORS is needed. CloudFront adds the stage's
+  origin secret (``X-Jubao-Origin``, a NoEcho parameter) to every request to either API,
+  which refuse requests without it (``chalicelib/web/origin.py``).
 * No CloudFront access log (``Logging`` is absent): CloudFront's standard and real-time
   logs carry the viewer's address, and this stack writes neither. No S3 server access log.
 * Paths ending in ``/`` are rewritten to ``/index.html`` by a CloudFront Function (S3's REST
@@ -24,7 +27,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from chalicelib.web import http_policy
+from chalicelib.officer import signatures
+from chalicelib.web import http_policy, origin
 from chalicelib.web.http_policy import Kind
 
 PATHS = {
@@ -44,6 +48,11 @@ SITE_BEHAVIOURS = [
     ("/assets/*", Kind.asset),
     ("/en/assets/*", Kind.asset),
 ]
+# what each API reads of a request's headers, and nothing else goes to it (a test checks
+# the core reads no other): no cookies, no user agent, no viewer address for the officers
+PUBLIC_API_HEADERS = ["Content-Type", "Idempotency-Key", "Referer"]
+OFFICER_API_HEADERS = ["Content-Type", *(f.title() for f in signatures.FIELDS)]
+FORWARDING = {"public-api": "PublicApiForwarding", "officer-api": "OfficerApiForwarding"}
 POLICY_RESOURCES = {
     Kind.page: "PageHeaders",
     Kind.private_page: "PrivatePageHeaders",
@@ -137,6 +146,11 @@ def headers_of(config: dict[str, Any]) -> dict[str, str]:
 def _api_origin(origin_id: str, api_parameter: str) -> dict[str, Any]:
     return {
         "Id": origin_id,
+        # the APIs refuse requests without it (chalicelib/web/origin.py): their execute-api
+        # names are not a way around CloudFront; a viewer's own copy is overwritten
+        "OriginCustomHeaders": [
+            {"HeaderName": origin.ORIGIN_HEADER, "HeaderValue": {"Ref": "OriginSecret"}}
+        ],
         "DomainName": {
             "Fn::Sub": f"${{{api_parameter}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}"
         },
@@ -149,6 +163,23 @@ def _api_origin(origin_id: str, api_parameter: str) -> dict[str, Any]:
     }
 
 
+def _forwarding(name: str, headers: list[str], comment: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFront::OriginRequestPolicy",
+        "Properties": {
+            "OriginRequestPolicyConfig": {
+                "Name": {"Fn::Sub": f"jubao-${{Stage}}-{name}"},
+                "Comment": comment,
+                # a list, not "allExcept Host": CloudFront adds its own headers (the
+                # viewer's address) only to a list, and API Gateway needs its own Host
+                "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": headers},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "all"},
+            }
+        },
+    }
+
+
 def _api_behaviour(pattern: str, origin_id: str) -> dict[str, Any]:
     return {
         "PathPattern": pattern,
@@ -157,7 +188,7 @@ def _api_behaviour(pattern: str, origin_id: str) -> dict[str, Any]:
         "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
         "CachedMethods": ["GET", "HEAD"],
         "CachePolicyId": {"Ref": "ApiNoCache"},
-        "OriginRequestPolicyId": {"Ref": "ApiForwarding"},
+        "OriginRequestPolicyId": {"Ref": FORWARDING[origin_id]},
         "ResponseHeadersPolicyId": {"Ref": POLICY_RESOURCES[Kind.api]},
         "Compress": False,
     }
@@ -285,6 +316,18 @@ def _names(china: bool) -> dict[str, Any]:
     }
 
 
+def public_api_headers(china: bool) -> list[str]:
+    """What goes to the public API; outside China also CloudFront's viewer address.
+
+    In China it is left out: that the China regions' CloudFront fills it in is not
+    confirmed (the operators' list of differences does not say; cfn-lint's schemas cannot,
+    a header name being a plain string), and a listed name CloudFront does not fill in
+    itself is a viewer header, whose value the viewer chooses. There the function limits
+    per source address (per edge node), as it did before this header was used.
+    """
+    return PUBLIC_API_HEADERS if china else [*PUBLIC_API_HEADERS, origin.VIEWER_ADDRESS_HEADER]
+
+
 def template(variant: str = "global") -> dict[str, Any]:
     """The whole site stack; ``china`` for aws-cn (see the module's notes)."""
     china = variant == "china"
@@ -367,19 +410,15 @@ def template(variant: str = "global") -> dict[str, Any]:
                 }
             },
         },
-        "ApiForwarding": {
-            "Type": "AWS::CloudFront::OriginRequestPolicy",
-            "Properties": {
-                "OriginRequestPolicyConfig": {
-                    "Name": {"Fn::Sub": "jubao-${Stage}-api"},
-                    "Comment": "every viewer header but Host (API Gateway needs its own); "
-                    "queries; no cookies",
-                    "HeadersConfig": {"HeaderBehavior": "allExcept", "Headers": ["Host"]},
-                    "CookiesConfig": {"CookieBehavior": "none"},
-                    "QueryStringsConfig": {"QueryStringBehavior": "all"},
-                }
-            },
-        },
+        FORWARDING["public-api"]: _forwarding(
+            "public-api",
+            public_api_headers(china),
+            "the headers the public API reads"
+            + ("" if china else ", and the viewer's address (rate limits only)"),
+        ),
+        FORWARDING["officer-api"]: _forwarding(
+            "officer-api", OFFICER_API_HEADERS, "the headers the officers' API reads"
+        ),
     }
     if china:
         resources["SiteAccess"] = {
@@ -466,6 +505,13 @@ def template(variant: str = "global") -> dict[str, Any]:
                 "Description": "officer function stack output ApiId",
             },
             **_name_parameters(china),
+            "OriginSecret": {
+                "Type": "String",
+                "NoEcho": True,
+                "MinLength": 16,
+                "Description": "JUBAO_ORIGIN_SECRET of both function stacks (base64); "
+                "never in a template or an output.",
+            },
         },
         "Conditions": {"HasDomain": {"Fn::Not": [{"Fn::Equals": [{"Ref": "DomainName"}, ""]}]}},
         "Resources": resources,

@@ -36,6 +36,7 @@ from chalicelib.public import routes
 from chalicelib.public.app import PublicApp
 from chalicelib.web.guard import guarded
 from chalicelib.web.http import HttpResponse, error_response, new_request
+from chalicelib.web.origin import through_origin
 from chalicelib.web.http_policy import Kind, headers_for, kind_for
 
 if TYPE_CHECKING:
@@ -143,7 +144,9 @@ class Dispatch:
             str(environ.get("QUERY_STRING") or ""),
         )
         services: LazyApp[Any] = self.officer if officers and self.officer else self.public
-        handler = guarded(route.name, lambda r: route.handler(services.get(), r, params))
+        # an origin secret, if one is set, is checked as in Lambda (chalicelib/web/origin.py)
+        served = through_origin(services.get, lambda app, r: route.handler(app, r, params))
+        handler = guarded(route.name, served)
         return handler(request), route.name
 
     def _site(self, method: str) -> tuple[HttpResponse, str]:

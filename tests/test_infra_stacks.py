@@ -11,6 +11,7 @@ SAM: the function stacks' plumbing is checked on the plan and the uploaded templ
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import zipfile
 from collections.abc import Iterator
@@ -21,7 +22,8 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.web import http_policy
+from chalicelib.officer import signatures
+from chalicelib.web import http_policy, origin
 from chalicelib.web.http_policy import Kind
 from infra import deploy, functions, package, site
 from tests.conftest import venv_tool
@@ -112,9 +114,12 @@ def test_api_on_the_sites_origin_and_the_bucket_private(variant: str) -> None:
         }
         assert origin["OriginPath"] == "/api"  # Chalice's stage; routes start with /api too
         assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
-    forwarding = template["Resources"]["ApiForwarding"]["Properties"]["OriginRequestPolicyConfig"]
-    assert forwarding["HeadersConfig"] == {"HeaderBehavior": "allExcept", "Headers": ["Host"]}
-    assert forwarding["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    for api in site.FORWARDING.values():
+        forwarding = template["Resources"][api]["Properties"]["OriginRequestPolicyConfig"]
+        # never Host (API Gateway needs its own), never cookies; every query parameter
+        assert "Host" not in forwarding["HeadersConfig"]["Headers"]
+        assert forwarding["CookiesConfig"] == {"CookieBehavior": "none"}
+        assert forwarding["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
     no_cache = template["Resources"]["ApiNoCache"]["Properties"]["CachePolicyConfig"]
     assert no_cache["DefaultTTL"] == no_cache["MaxTTL"] == 0
     # no CloudFront log (it would carry viewer addresses), no S3 access log
@@ -136,6 +141,72 @@ def test_api_on_the_sites_origin_and_the_bucket_private(variant: str) -> None:
         assert of_type(template, "AWS::CloudFront::OriginAccessControl")
         source = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
         assert source.startswith("arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:")
+
+
+def _distribution(template: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = of_type(template, "AWS::CloudFront::Distribution")[0]["Properties"][
+        "DistributionConfig"
+    ]
+    return config
+
+
+@pytest.mark.parametrize("variant", sorted(site.PATHS))
+def test_cloudfront_sends_the_origin_secret_to_both_apis_and_only_to_them(variant: str) -> None:
+    """Direct execute-api access is closed by the secret only CloudFront sends: both API
+    origins carry it, the site bucket's origin does not, and it is a NoEcho parameter that
+    no output names (the committed file, which is what is deployed)."""
+    template = load(site.PATHS[variant].name)
+    origins = {o["Id"]: o for o in _distribution(template)["Origins"]}
+    for api in ("public-api", "officer-api"):
+        assert origins[api]["OriginCustomHeaders"] == [
+            {"HeaderName": origin.ORIGIN_HEADER, "HeaderValue": {"Ref": "OriginSecret"}}
+        ]
+    assert "OriginCustomHeaders" not in origins["site"]
+    parameter = template["Parameters"]["OriginSecret"]
+    assert parameter["NoEcho"] is True and "Default" not in parameter
+    assert "OriginSecret" not in json.dumps(template["Outputs"])
+    # every behaviour to an origin that checks the secret forwards to that origin only
+    for behaviour in _distribution(template)["CacheBehaviors"]:
+        if behaviour["PathPattern"].startswith("/api"):
+            assert behaviour["TargetOriginId"] in ("public-api", "officer-api")
+
+
+@pytest.mark.parametrize("variant", sorted(site.PATHS))
+def test_the_apis_get_the_headers_they_read_and_the_viewer_address_only_where_filled_in(
+    variant: str,
+) -> None:
+    template = load(site.PATHS[variant].name)
+    behaviours = {b["TargetOriginId"]: b for b in _distribution(template)["CacheBehaviors"]}
+
+    def forwarded(origin_id: str) -> list[str]:
+        policy = template["Resources"][behaviours[origin_id]["OriginRequestPolicyId"]["Ref"]]
+        config = policy["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]
+        assert config["HeaderBehavior"] == "whitelist"
+        headers: list[str] = config["Headers"]
+        assert len(headers) <= 10  # CloudFront's default quota of headers per policy
+        return [h.lower() for h in headers]
+
+    public, officer = forwarded("public-api"), forwarded("officer-api")
+    # the core reads these (a header it read but never got would silently be empty)
+    read_by_public = set(header_names_read(ROOT / "functions/chalicelib/public"))
+    read_by_public |= set(header_names_read(ROOT / "functions/chalicelib/web/http.py"))
+    assert read_by_public and read_by_public <= set(public)
+    assert {"content-type", *signatures.FIELDS} <= set(officer)
+    viewer = origin.VIEWER_ADDRESS_HEADER.lower()
+    # the officers' function keeps no address; in China CloudFront's filling it in is not
+    # confirmed, and a listed name it does not fill in would carry the viewer's own value
+    assert viewer not in officer
+    assert (viewer in public) is (variant == "global")
+    assert origin.ORIGIN_HEADER.lower() not in public + officer  # CloudFront adds it
+
+
+def header_names_read(path: Path) -> list[str]:
+    """Every ``.header("name")`` the code under ``path`` reads."""
+    files = [path] if path.is_file() else sorted(path.rglob("*.py"))
+    found = []
+    for file in files:
+        found += re.findall(r'\.header\("([a-z0-9-]+)"\)', file.read_text("utf-8"))
+    return found
 
 
 def test_index_documents_in_both_variants(tmp_path: Path) -> None:
@@ -320,7 +391,7 @@ def test_plan_order_and_parameter_plumbing(region: str) -> None:
 def test_secrets_are_checked_and_never_written_out(tmp_path: Path) -> None:
     config = deploy.Config(stage="t1", region="cn-north-1", out_dir=tmp_path)
     fresh = deploy.new_secrets()
-    assert set(fresh) == set(deploy.SECRET_VARIABLES) and len(set(fresh.values())) == 3
+    assert set(fresh) == set(deploy.SECRET_VARIABLES) and len(set(fresh.values())) == 4
     assert deploy.load_secrets(config, {"JUBAO_TAG_KEY": fresh["TagKey"]}) == {
         "TagKey": fresh["TagKey"]
     }
@@ -333,6 +404,37 @@ def test_secrets_are_checked_and_never_written_out(tmp_path: Path) -> None:
     assert written.stat().st_mode & 0o777 == 0o600
     assert set(deploy.load_secrets(config, {})) == set(deploy.SECRET_VARIABLES)
     assert deploy.main(command) == 1  # never overwritten: the keys already deployed stay
+
+    # a stage made before the origin secret existed gets it added, nothing else changed
+    older = {k: v for k, v in json.loads(written.read_text("utf-8")).items() if k != "OriginSecret"}
+    written.write_text(json.dumps(older), "utf-8")
+    assert deploy.main(command) == 0
+    now = json.loads(written.read_text("utf-8"))
+    assert {k: now[k] for k in older} == older and set(now) == set(deploy.SECRET_VARIABLES)
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert not list(written.parent.glob("*.new"))
+
+
+def test_the_origin_secret_reaches_the_api_functions_and_the_site_only_as_noecho() -> None:
+    config = deploy.Config(stage="prod", region="eu-west-1")
+    steps = {s.name: s for s in deploy.plan(config)}
+    for name in ("public", "officer", "site"):
+        assert steps[name].parameters["OriginSecret"] == deploy.Secret("OriginSecret"), name
+    for name in ("artifacts", "apigateway", "storage"):
+        assert "OriginSecret" not in steps[name].parameters, name
+    for app in functions.APPS.values():
+        merged = functions.merge_template(app)
+        assert merged["Parameters"]["OriginSecret"]["NoEcho"] is True
+        assert "OriginSecret" not in json.dumps(merged["Outputs"])
+        for function in app.functions:
+            variables = merged["Resources"][function.resource]["Properties"]["Environment"][
+                "Variables"
+            ]
+            # the API functions check it; the sealer and housekeeping take no HTTP request
+            if function.resource == functions.API_FUNCTION:
+                assert variables["JUBAO_ORIGIN_SECRET"] == {"Ref": "OriginSecret"}
+            else:
+                assert "JUBAO_ORIGIN_SECRET" not in variables
 
 
 # ---- the plain stacks deployed into moto by the deploy script ------------------------------
@@ -394,7 +496,7 @@ def test_deploy_script_creates_the_plain_stacks_and_writes_outputs(
         "JUBAO_KMS_KEY_ID": storage["KeyArn"],
         "AWS_DEFAULT_REGION": REGION,
     }
-    assert outputs["functions"]["officer"]["secrets"] == ["LogKey"]
+    assert outputs["functions"]["officer"]["secrets"] == ["LogKey", "OriginSecret"]
     assert storage["KeyArn"].startswith("arn:aws-cn:kms:cn-north-1:")
     assert "site" not in outputs  # not deployed yet
 
@@ -409,7 +511,10 @@ def test_deploy_script_creates_the_plain_stacks_and_writes_outputs(
         deployer.resolve(public, steps, {}, exists=False)
     kept = {p["ParameterKey"]: p for p in deployer.resolve(public, steps, {}, exists=True)}
     assert kept["ReceiptKey"] == {"ParameterKey": "ReceiptKey", "UsePreviousValue": True}
-    assert keys["ReceiptKey"] not in (deployer.config.stage_dir / "outputs.json").read_text()
+    assert resolved["OriginSecret"]["ParameterValue"] == keys["OriginSecret"]
+    deployer.write_outputs(steps)
+    written = (deployer.config.stage_dir / "outputs.json").read_text()
+    assert keys["ReceiptKey"] not in written and keys["OriginSecret"] not in written
 
     # the zip and the template go to the artifacts bucket, CodeUri pointing at the zip
     source = deployer.template_source(public, steps)

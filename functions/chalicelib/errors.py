@@ -117,6 +117,13 @@ CATALOGUE: dict[str, tuple[int, str, str]] = {
     ),
     "length_required": (411, "请求须带有 Content-Length。", "Content-Length is required."),
     "not_found": (404, "请求的地址不存在。", "No such address."),
+    # a request that did not come through the platform's own site (CloudFront): the API's
+    # direct address is refused; the message names no header and no secret
+    "origin_forbidden": (
+        403,
+        "请通过举报平台网站访问，不接受直接发往该地址的请求。",
+        "Use the platform's website: requests sent straight to this address are refused.",
+    ),
     "method_not_allowed": (405, "不支持该请求方法。", "Method not allowed."),
     "internal_error": (
         500,

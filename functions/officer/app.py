@@ -27,6 +27,7 @@ from chalicelib.officer.app import from_environment
 from chalicelib.officer.routes import ROUTES
 from chalicelib.web.guard import guarded
 from chalicelib.web.http import new_request
+from chalicelib.web.origin import through_origin
 from chalicelib.web.routing import Route
 
 app = Chalice(app_name="jubao-officer")
@@ -69,7 +70,9 @@ def _call(route: Route, params: Mapping[str, str]) -> Response:
         canonical_query(request.query_params),
     )
     handler = route.handler
-    result = guarded(route.name, lambda r: handler(officers.get(), r, params))(http_request)
+    # CloudFront's secret checked before the signature (chalicelib/web/origin.py)
+    served = through_origin(officers.get, lambda services, r: handler(services, r, params))
+    result = guarded(route.name, served)(http_request)
     headers: dict[str, str | list[str]] = {**result.headers}
     return Response(body=result.body, status_code=result.status, headers=headers)
 

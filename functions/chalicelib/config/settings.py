@@ -35,6 +35,9 @@ class Settings(BaseModel):
     # base64 32-byte Ed25519 seed: the server's own key for signing audit checkpoints
     # (never an officer's key; its public half is the office's ``audit.server_key``)
     log_key: str = ""
+    # what CloudFront sends the APIs in X-Jubao-Origin (web/origin.py); empty: no check.
+    # Printable ASCII without spaces (a header value CloudFront can carry), 16 or more
+    origin_secret: str = Field(default="", pattern=r"^(|[!-~]{16,1024})$")
     signature_window_seconds: int = Field(default=300, ge=30, le=900)
     # refusals of unsigned requests written to the audit log per minute (the rest counted)
     unsigned_refusals_per_minute: int = Field(default=60, ge=1)
@@ -91,6 +94,7 @@ _ENV = {
     "receipt_key": "JUBAO_RECEIPT_KEY",
     "tag_key": "JUBAO_TAG_KEY",
     "log_key": "JUBAO_LOG_KEY",
+    "origin_secret": "JUBAO_ORIGIN_SECRET",
     "signature_window_seconds": "JUBAO_SIGNATURE_WINDOW_SECONDS",
     "unsigned_refusals_per_minute": "JUBAO_UNSIGNED_REFUSALS_PER_MINUTE",
     "table": "JUBAO_TABLE",

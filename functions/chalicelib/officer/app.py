@@ -18,6 +18,7 @@ from ..config.settings import from_env as settings_from_env
 from ..store import open_store
 from ..store.base import ReportStore
 from ..store.cases import CaseStore
+from ..web.origin import OriginCheck
 from .refusals import RefusalSampler
 from .trail import Trail
 
@@ -32,6 +33,8 @@ class OfficerApp:
     clock: Clock
     unsigned_refusals: RefusalSampler  # how many unsigned refusals reach the log
     shared_store: bool = False  # the store belongs to another app (the local server's)
+    # CloudFront's secret (AWS); checked before any signature, never audited (web/origin.py)
+    origin: OriginCheck = OriginCheck(viewer_addresses=False)
 
     @property
     def root_unit(self) -> str:
@@ -64,7 +67,17 @@ def create_app(
         raise SettingsError("the log key does not match the office's audit.server_key")
     trail = Trail(chosen, office.office.code, seed, clock)
     sampler = RefusalSampler(settings.unsigned_refusals_per_minute)
-    return OfficerApp(settings, office, chosen, chosen, trail, clock, sampler, shared_store)
+    return OfficerApp(
+        settings,
+        office,
+        chosen,
+        chosen,
+        trail,
+        clock,
+        sampler,
+        shared_store,
+        OriginCheck(settings.origin_secret, viewer_addresses=False),
+    )
 
 
 def from_environment() -> OfficerApp:

@@ -72,7 +72,7 @@ _DIGESTS: dict[str, Callable[[bytes], Any]] = {
     "sha-256": hashlib.sha256,
     "sha-512": hashlib.sha512,
 }
-_FIELDS = ("signature-input", "signature", "content-digest")
+FIELDS = ("signature-input", "signature", "content-digest")  # the signed request's fields
 
 Params = Mapping[str, int | str]
 
@@ -241,7 +241,7 @@ def _fields(headers: Mapping[str, str]) -> dict[str, str | None]:
     A field given twice under differently cased names is ambiguous (which one did the
     signer mean?), so it is refused rather than one of them picked.
     """
-    found: dict[str, str | None] = dict.fromkeys(_FIELDS)
+    found: dict[str, str | None] = dict.fromkeys(FIELDS)
     for name, value in headers.items():
         lower = name.lower()
         if lower in found:

@@ -19,6 +19,7 @@ from ..lazy import LazyApp
 from ..reports.intake import Intake
 from ..store import open_store
 from ..store.base import ReportStore
+from ..web.origin import OriginCheck
 from ..web.ratelimit import RateLimiter
 
 
@@ -28,6 +29,8 @@ class PublicApp:
     intake: Intake
     submit_limiter: RateLimiter
     status_limiter: RateLimiter
+    # CloudFront's secret (AWS); its requests' clients are the viewers' addresses
+    origin: OriginCheck = OriginCheck()
     # the OpenAPI document, made on first request (about 10 ms of schema generation) and
     # kept: it depends only on the routes, the office and the settings, all fixed here
     openapi: dict[str, Any] | None = None
@@ -62,6 +65,7 @@ def create_app(
         intake=intake,
         submit_limiter=RateLimiter(settings.submit_rate_per_minute),
         status_limiter=RateLimiter(settings.status_rate_per_minute),
+        origin=OriginCheck(settings.origin_secret),
     )
 
 
