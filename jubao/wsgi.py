@@ -36,8 +36,8 @@ from chalicelib.public import routes
 from chalicelib.public.app import PublicApp
 from chalicelib.web.guard import guarded
 from chalicelib.web.http import HttpResponse, error_response, new_request
-from chalicelib.web.origin import through_origin
 from chalicelib.web.http_policy import Kind, headers_for, kind_for
+from chalicelib.web.origin import through_origin
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

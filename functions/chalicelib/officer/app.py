@@ -8,7 +8,7 @@ private key and no secret shared with officers: officers prove who they are by s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import crypto
 from ..clock import Clock, system_clock
@@ -34,7 +34,7 @@ class OfficerApp:
     unsigned_refusals: RefusalSampler  # how many unsigned refusals reach the log
     shared_store: bool = False  # the store belongs to another app (the local server's)
     # CloudFront's secret (AWS); checked before any signature, never audited (web/origin.py)
-    origin: OriginCheck = OriginCheck(viewer_addresses=False)
+    origin: OriginCheck = field(default_factory=lambda: OriginCheck(viewer_addresses=False))
 
     @property
     def root_unit(self) -> str:

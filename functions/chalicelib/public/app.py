@@ -8,7 +8,7 @@ a test builds its own, with its own settings, store or clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..clock import Clock, system_clock
@@ -30,7 +30,7 @@ class PublicApp:
     submit_limiter: RateLimiter
     status_limiter: RateLimiter
     # CloudFront's secret (AWS); its requests' clients are the viewers' addresses
-    origin: OriginCheck = OriginCheck()
+    origin: OriginCheck = field(default_factory=OriginCheck)
     # the OpenAPI document, made on first request (about 10 ms of schema generation) and
     # kept: it depends only on the routes, the office and the settings, all fixed here
     openapi: dict[str, Any] | None = None
