@@ -156,3 +156,19 @@ def test_the_officers_door_refuses_before_the_signature_and_audits_nothing(
         assert refused.status_code == 401 and code_of(refused) == "signature_missing"
         grown = {u.code: officers.cases.audit_size(u.code) for u in officers.office.units}
         assert sum(grown.values()) > sum(after.values())
+
+
+def test_jubao_serve_checks_a_configured_secret_the_same_way(secured: Path) -> None:
+    """The local server's dispatch goes through the same check (a proxy may add it)."""
+    from jubao.wsgi import create_app
+    from tests.test_wsgi_and_policy import call
+
+    server = create_app(None, public_function.public)
+    body = STATUS.encode()
+    headers = {"Content-Type": "application/json"}
+    refused, _, answer = call(server, "POST", "/api/status", body, headers)
+    assert refused == 403 and json.loads(answer)["error"]["code"] == "origin_forbidden"
+    served, _, answer = call(
+        server, "POST", "/api/status", body, {**headers, ORIGIN_HEADER: SECRET}
+    )
+    assert served == 404 and json.loads(answer)["error"]["code"] == "receipt_invalid"
