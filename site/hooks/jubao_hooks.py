@@ -68,10 +68,11 @@ def _prefix(lang: facts.Lang) -> str:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     o = _office.office
     # production: refuse placeholders; development: the sample banner (overrides/main.html)
-    config.extra["jubao_sample_banner"] = publication.sample_banner()
+    banner = publication.sample_banner()
+    config.extra["jubao_sample_banner"] = banner
     # the hotline bar and the footer of every page (overrides/main.html, partials/copyright.html)
-    config.extra["jubao_hotline"] = chrome.hotline(_office)
-    config.extra["jubao_footer"] = chrome.footer(_office)
+    config.extra["jubao_hotline_bar"] = chrome.hotline_bar(_office)
+    config.extra["jubao_footer"] = chrome.footer(_office, development=banner is not None)
     config["site_url"] = str(_office.site.public_url)
     config["site_name"] = o.platform_name
     config["copyright"] = o.name

@@ -242,6 +242,34 @@ def test_answer_pages_carry_the_sample_banner_in_development_only(
             assert (SAMPLE_BANNER.en in page.text) is shown
 
 
+def test_a_plain_form_posts_receipt_has_the_hotline_bar_and_the_footer(
+    server: LiveServer, production: LiveServer
+) -> None:
+    """What every site page carries, on the page a citizen without JavaScript sees right
+    after reporting: the hotline to tap, 0551-12350, the footer, the elderly mode."""
+    words = (("zh", "拨打 ", "待配置"), ("en", "Call the ", "to be configured"))
+    for live, development in ((server, True), (production, False)):
+        for lang, call, missing in words:
+            form = dict(FORM, lang=lang, description=f"页面测试：回执页的举报电话（{lang}）。")
+            reply = request(
+                "POST", f"{live.url}/api/form/report", urlencode(form).encode(), URLENCODED
+            )
+            assert reply.status == 201, reply.text[-400:]
+            page = reply.text
+            assert re.search(
+                rf'<a class="jubao-bar__call" href="tel:12350">.*?{call}<strong>12350</strong>',
+                page,
+            )
+            assert '<a href="tel:055112350">0551-12350</a>' in page
+            assert 'id="jubao-elder-toggle"' in page
+            assert '<script src="/assets/js/elder.js"></script></head>' in page
+            csp = reply.headers["content-security-policy"]
+            assert "script-src 'self';" in csp and "unsafe-inline" not in csp.split("style")[0]
+            footer = page.split("<footer>", 1)[1]
+            assert footer.count(missing) == (4 if development else 0), (live.url, lang)
+            assert ('class="jubao-footer"' in footer) is development
+
+
 def test_answer_pages_show_beijing_time_and_whole_receipt_groups(server: LiveServer) -> None:
     before = datetime.now(UTC)
     form = dict(FORM, description="时间测试：回执页应显示北京时间。")

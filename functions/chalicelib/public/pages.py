@@ -3,8 +3,10 @@ function answers plain form posts with.
 
 The site embeds ``report_form_html`` and ``status_form_html`` at build time (a MkDocs
 hook), and the function re-renders the very same markup with the reporter's values and
-the errors to fix, so there is one form, not two copies that drift. Everything
-interpolated is escaped; pages load nothing from elsewhere. Every page is text that
+the errors to fix, so there is one form, not two copies that drift. Whole pages carry the
+site's hotline bar and footer (``chrome``, the same words and markup). Everything
+interpolated is escaped; pages load nothing from elsewhere (only the site's own
+``elder.js``, same origin). Every page is text that
 encodes as UTF-8: a lone surrogate (which no input path should let through) is
 replaced, so a page can always be sent.
 """
@@ -21,6 +23,7 @@ from ..config.settings import Settings
 from ..i18n import Lang, Text
 from ..reports.attachments import UploadLimits
 from ..reports.models import KIND_LABELS, ReceiptResponse, ReportKind, StatusResponse
+from . import chrome
 
 # (Chinese, English) for every label of the forms and pages
 TEXT: dict[str, tuple[str, str]] = {
@@ -442,13 +445,14 @@ def status_form_html(
 _CSS = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",
 sans-serif;margin:0;color:#1a1a1a;background:#fff;line-height:1.6}
-header{background:#b71c1c;color:#fff;padding:.75rem 1rem}header a{color:#fff}
+.brand{background:#b71c1c;color:#fff;padding:.75rem 1rem}.brand a{color:#fff}
 .sample{margin:0;padding:.4rem 1rem;background:#ffe082;color:#1a1a1a;text-align:center}
 main{max-width:44rem;margin:0 auto;padding:1rem}
 .receipt{font:700 1.6rem/1.4 ui-monospace,monospace;letter-spacing:.05em;border:3px dashed #b71c1c;
 padding:1rem;text-align:center;overflow-wrap:normal;word-break:normal;background:#fff8e1}
 .receipt-group{white-space:nowrap}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dt{font-weight:600}
+dd{margin:0;min-width:0;overflow-wrap:anywhere}
 .field{margin:0 0 1rem}.field label,legend{display:block;font-weight:600}
 input[type=text],input[type=tel],input[type=email],input[type=date],select,textarea{width:100%;
 box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #555;border-radius:4px}
@@ -459,6 +463,29 @@ box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #555;border-ra
 .notice{border-left:4px solid #2e7d32;background:#e8f5e9;padding:.5rem 1rem}
 .warning{color:#7a4d00}.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 button{background:#b71c1c;color:#fff;border:0;border-radius:4px;padding:.6rem 1.4rem;font:inherit}
+.jubao-bar{background:#fbe9e7;border-bottom:1px solid #e0b4ae}
+.jubao-bar__inner{display:flex;flex-wrap:wrap;align-items:center;gap:.4rem .8rem;max-width:44rem;
+margin:0 auto;padding:.4rem 1rem;box-sizing:border-box}
+.jubao-bar__call{display:inline-flex;align-items:center;gap:.4rem;min-height:48px;
+box-sizing:border-box;padding:.3rem .9rem;border-radius:4px;font-size:1.1rem;font-weight:700;
+text-decoration:none;color:#fff;background:#b71c1c}
+.jubao-bar__call strong{font-size:1.3em;letter-spacing:.04em}
+.jubao-bar__call:hover,.jubao-bar__call:focus{color:#fff;background:#7f0000}
+.jubao-bar a:focus-visible,.jubao-elder-toggle:focus-visible{outline:3px solid #0d47a1;
+outline-offset:2px}
+.jubao-bar__alt{color:#3b0a0a}.jubao-bar__alt a{display:inline-block;min-height:24px;
+padding:.1rem 0;color:#7f0000;font-weight:700}
+.jubao-elder-toggle{margin-left:auto;min-height:44px;padding:.3rem .8rem;font-weight:700;
+color:#1a1a1a;background:#fff;border:2px solid #1a1a1a;cursor:pointer}
+.jubao-elder-toggle[aria-pressed=true]{color:#fff;background:#1a1a1a}
+.jubao-elder-toggle[hidden]{display:none}
+footer{margin-top:2rem;padding:1rem;background:#f5f5f5;border-top:1px solid #ccc;color:#333}
+footer>*{max-width:44rem;margin:0 auto}.jubao-footer{list-style:none;padding:0;display:flex;
+flex-wrap:wrap;gap:.1rem 1.2rem}.jubao-footer a{color:#333}
+@media screen{html.jubao-elder{font-size:125%}html.jubao-elder body,html.jubao-elder footer,
+html.jubao-elder footer a,html.jubao-elder .field-hint,html.jubao-elder .warning,
+html.jubao-elder .jubao-bar__alt{color:#000}html.jubao-elder main{line-height:1.8}
+html.jubao-elder input,html.jubao-elder select,html.jubao-elder textarea{border-color:#000}}
 @media print{header,.noprint{display:none}.receipt-group{white-space:nowrap}}
 """
 
@@ -475,20 +502,35 @@ def _banner_html(banner: Text | None) -> str:
 def _page(
     office: OfficeConfig, lang: Lang, title: str, body: str, banner: Text | None = None
 ) -> str:
-    """A whole answer page; ``banner`` is the sample banner of a development build
-    (``config.publishable.banner_for``, the rule the site's pages follow)."""
+    """A whole answer page, with what every page of the site carries (``chrome``): the
+    hotline bar at the top, the footer of a government site, the elderly mode.
+
+    ``banner`` is the sample banner of a development build (``config.publishable.banner_for``,
+    the rule the site's pages follow); a development page also marks what the footer
+    still lacks, a production page leaves it out. The one script is the site's
+    ``elder.js`` from the same origin (the answer pages' policy allows ``script-src
+    'self'``), not deferred, so a stored elderly mode applies before the first paint;
+    the page works fully without it. Phones are told not to guess telephone numbers
+    (report numbers, receipt codes), as on the site: the bar's ``tel:`` links still work.
+    """
     home = "/" if lang == "zh" else "/en/"
     platform = office.office.platform_name if lang == "zh" else office.office.platform_name_en
+    owner = office.office.name if lang == "zh" else office.office.name_en
     html_lang = "zh-CN" if lang == "zh" else "en"
+    footer = chrome.footer_html(office, lang, development=banner is not None)
     page = (
         f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta name="robots" content="noindex">'
-        f"<title>{escape(title)} · {escape(platform)}</title><style>{_CSS}</style></head>"
+        '<meta name="format-detection" content="telephone=no">'
+        f"<title>{escape(title)} · {escape(platform)}</title><style>{_CSS}</style>"
+        f'<script src="{chrome.ELDER_SCRIPT}"></script></head>'
         f"<body>{_banner_html(banner)}"
-        f'<header><a href="{home}">{escape(platform)}</a></header>'
+        f'<header><p class="brand"><a href="{home}">{escape(platform)}</a></p>'
+        f"{chrome.hotline_bar_html(office, lang)}</header>"
         f"<main><h1>{escape(title)}</h1>{body}"
         f'<p class="noprint"><a href="{home}">{escape(t("back", lang))}</a></p></main>'
+        f"<footer><p>{escape(owner)}</p>{footer}</footer>"
         "</body></html>"
     )
     return sendable(page)

@@ -33,10 +33,11 @@ SITE_CSP = (
     "manifest-src 'self'; media-src 'none'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# HTML answers to form posts (chalicelib.public.pages): one inline <style>, no scripts at all
+# HTML answers to form posts (chalicelib.public.pages): one inline <style>; the one script
+# is the site's elder.js (the elderly mode), from our origin like every script of the site
 FORM_PAGE_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 

@@ -1,77 +1,37 @@
 """What every page carries around its content: the hotline bar and the footer.
 
-Both come from the office configuration and are handed to the template
+The words and the markup are the core's (``chalicelib.public.chrome``), which the
+function's own answer pages (the receipt after a plain form post, the status page) carry
+too; this module renders them for both languages and hands them to the templates
 (``overrides/main.html``, ``overrides/partials/copyright.html``) through ``config.extra``,
-in both languages; the template picks the page's. Why here and not in the pages:
+and the template picks the page's. The site sets ``format-detection: telephone=no`` so
+that phones do not turn report numbers into links; the bar's explicit ``tel:`` links, and
+the hotline numbers in the pages' own text (``link_numbers``), still work.
 
-* the 12350 hotline is what a citizen most needs, on a phone, from any page: a large
-  tap-to-call button (``tel:``) and the number from outside the province beside it. The
-  site sets ``format-detection: telephone=no`` so that phones do not turn report numbers
-  into links; explicit ``tel:`` links still work;
-* a government site states at its foot who runs it, how to reach them, its ICP filing
-  number and its website code (``site.footer``). A development build shows what is still
-  empty as "待配置 / to be configured"; a production build refuses to build until all are
-  set (``chalicelib.config.publishable``), so a public page never shows that text.
-
-The elderly-friendly mode's switch sits in the same bar (``assets/js/elder.js``).
+A development build marks what the footer still lacks as "待配置 / to be configured"; a
+production build refuses to build until all is set (``chalicelib.config.publishable``), so
+a public page never shows that text. The elderly-friendly mode's switch sits in the bar
+(``assets/js/elder.js``).
 """
 
 from __future__ import annotations
 
 import re
 from html import escape
-from typing import Any
 
 from chalicelib.config.office import OfficeConfig
-
-ICP_SEARCH = "https://beian.miit.gov.cn/"  # where anyone checks an ICP filing (MIIT)
-TO_BE_CONFIGURED = {"zh": "待配置", "en": "to be configured"}
-
-
-def tel(number: str) -> str:
-    """A number as a ``tel:`` URL (visual separators dropped)."""
-    return "tel:" + re.sub(r"[^0-9+]", "", number)
+from chalicelib.i18n import LANGS
+from chalicelib.public import chrome as core
 
 
-def hotline(office: OfficeConfig) -> dict[str, Any]:
-    """The hotline bar's data: the number, its ``tel:`` URL and the other numbers."""
-    channel = office.hotline
-    return {
-        "value": channel.value,
-        "tel": tel(channel.value),
-        "label": {"zh": channel.label, "en": channel.label_en},
-        "alternates": [
-            {"value": d.value, "tel": tel(d.value), "label": {"zh": d.label, "en": d.label_en}}
-            for d in channel.alternates
-        ],
-    }
+def hotline_bar(office: OfficeConfig) -> dict[str, str]:
+    """The bar's HTML per language, its inner box centred as Material's content."""
+    return {lang: core.hotline_bar_html(office, lang, inner_class="md-grid") for lang in LANGS}
 
 
-def footer(office: OfficeConfig) -> list[dict[str, Any]]:
-    """The footer's lines: label, value and link per language; empty values marked."""
-    f = office.site.footer
-
-    def item(
-        name: str, label_zh: str, label_en: str, zh: str, en: str, href: str = ""
-    ) -> dict[str, Any]:
-        missing = not zh.strip()
-        return {
-            "name": name,
-            "label": {"zh": label_zh, "en": label_en},
-            "value": {
-                "zh": TO_BE_CONFIGURED["zh"] if missing else zh,
-                "en": TO_BE_CONFIGURED["en"] if missing else (en or zh),
-            },
-            "href": "" if missing else href,
-            "missing": missing,
-        }
-
-    return [
-        item("sponsor", "主办单位", "Run by", f.sponsor, f.sponsor_en),
-        item("contact", "联系方式", "Contact", f.contact, f.contact_en),
-        item("icp", "ICP备案号", "ICP filing", f.icp, f.icp, ICP_SEARCH),
-        item("site_code", "网站标识码", "Website code", f.site_code, f.site_code),
-    ]
+def footer(office: OfficeConfig, development: bool) -> dict[str, str]:
+    """The footer's lines per language (``development``: mark what is not set yet)."""
+    return {lang: core.footer_html(office, lang, development) for lang in LANGS}
 
 
 # ---- tel: links in the pages' text --------------------------------------------------------
@@ -107,7 +67,7 @@ def link_numbers(html: str, office: OfficeConfig) -> str:
     def text(segment: str) -> str:
         if any(tag in _NO_LINKS for tag in stack):
             return segment
-        return pattern.sub(lambda m: f'<a href="{tel(m[1])}">{escape(m[1])}</a>', segment)
+        return pattern.sub(lambda m: f'<a href="{core.tel(m[1])}">{escape(m[1])}</a>', segment)
 
     for match in _TAG.finditer(html):
         out.append(text(html[done : match.start()]))
