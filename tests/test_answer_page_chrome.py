@@ -43,7 +43,7 @@ def _receipt() -> ReceiptResponse:
         receipt=RECEIPT,
         report_number="12345678",
         received_at=AT,
-        status="received",  # type: ignore[arg-type]
+        status="received",
         status_label="已接收，等待受理",
         status_label_en="Received, awaiting acceptance",
         handling_unit="合肥市蜀山区安委会办公室",
@@ -53,7 +53,7 @@ def _receipt() -> ReceiptResponse:
 def _status() -> StatusResponse:
     return StatusResponse(
         report_number="12345678",
-        status="received",  # type: ignore[arg-type]
+        status="received",
         status_label="已接收，等待受理",
         status_label_en="Received, awaiting acceptance",
         received_at=AT,
@@ -149,7 +149,7 @@ def test_development_pages_mark_the_empty_footer_as_the_site_does(name: str, lan
 @pytest.mark.parametrize("name", list(PAGES))
 def test_production_pages_leave_out_what_is_not_set(name: str) -> None:
     for lang in ("zh", "en"):
-        html = PAGES[name](OFFICE, lang, None)  # type: ignore[arg-type]
+        html = PAGES[name](OFFICE, lang, None)
         assert "待配置" not in html and "to be configured" not in html
         soup = _soup(html)
         assert soup.select("footer ul") == [] and soup.select_one("footer p") is not None
@@ -225,7 +225,7 @@ def test_the_site_renders_the_same_bar_and_footer() -> None:
     from jubao_site import chrome as site_chrome  # the site hooks' package (installed)
 
     for lang in ("zh", "en"):
-        answer = _soup(pages.receipt_page(OFFICE, lang, _receipt(), SAMPLE_BANNER))  # type: ignore[arg-type]
+        answer = _soup(pages.receipt_page(OFFICE, lang, _receipt(), SAMPLE_BANNER))
         site_bar = _soup(site_chrome.hotline_bar(OFFICE)[lang])
         assert site_bar.get_text() == answer.select_one(".jubao-bar").get_text()  # type: ignore[union-attr]
         site_footer = _soup(site_chrome.footer(OFFICE, development=True)[lang])

@@ -445,7 +445,7 @@ def status_form_html(
 _CSS = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",
 sans-serif;margin:0;color:#1a1a1a;background:#fff;line-height:1.6}
-.brand{background:#b71c1c;color:#fff;padding:.75rem 1rem}.brand a{color:#fff}
+.brand{margin:0;background:#b71c1c;color:#fff;padding:.75rem 1rem}.brand a{color:#fff}
 .sample{margin:0;padding:.4rem 1rem;background:#ffe082;color:#1a1a1a;text-align:center}
 main{max-width:44rem;margin:0 auto;padding:1rem}
 .receipt{font:700 1.6rem/1.4 ui-monospace,monospace;letter-spacing:.05em;border:3px dashed #b71c1c;
