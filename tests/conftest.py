@@ -138,3 +138,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     yield server
     server.stop()
+
+
+def stored_source(data_dir: Path, number: str) -> str | None:
+    """The poster tag stored with report ``number`` in a ``jubao serve`` data folder."""
+    from chalicelib.store.sqlite import SqliteStore
+
+    store = SqliteStore(data_dir / "jubao.sqlite3")
+    try:
+        record = store.get_report(number)
+        assert record is not None
+        return record.source
+    finally:
+        store.close()

@@ -22,6 +22,7 @@ import requests
 
 from chalicelib.config.settings import Settings
 from chalicelib.reports import attachments
+from chalicelib.reports.intake import Intake
 from chalicelib.reports.models import UploadRequest
 from chalicelib.store.aws import (
     SEALED_PREFIX,
@@ -412,23 +413,16 @@ def deployed(aws_env: str) -> Iterator[dict[str, str]]:
     yield {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
 
 
-@pytest.mark.aws
-@pytest.mark.slow
-def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, str]) -> None:
-    kms = boto3.client("kms", region_name=REGION)
-    assert kms.get_key_rotation_status(KeyId=deployed["KeyArn"])["KeyRotationEnabled"]
-    assert deployed["KeyAlias"] == "alias/jubao-test"
-    s3 = boto3.client("s3", region_name=REGION)
-    [rule] = s3.get_bucket_encryption(Bucket=deployed["BucketName"])[
-        "ServerSideEncryptionConfiguration"
-    ]["Rules"]
-    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == deployed["KeyArn"]
-    # moto drops VersioningConfiguration (asserted on the template above); switch it on as
-    # AWS would, so that the sealer's deletes take the versioned path
+def _deployed_store(
+    s3: Any, deployed: dict[str, str]
+) -> tuple[Settings, AwsStore, CallLog, StorageArns, Intake]:
+    """The store on the deployed stack's outputs, its calls logged against the policies.
+
+    moto drops VersioningConfiguration (asserted on the template); it is switched on here
+    as AWS would have it, so that the sealer's deletes take the versioned path."""
     s3.put_bucket_versioning(
         Bucket=deployed["BucketName"], VersioningConfiguration={"Status": "Enabled"}
     )
-
     settings = Settings(
         store="aws",
         table=deployed["TableName"],
@@ -441,7 +435,21 @@ def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, 
     log = CallLog(arns)
     log.attach(store)
     office, _ = s.office_with_keys()
-    intake = s.make_intake(store, office)
+    return settings, store, log, arns, s.make_intake(store, office)
+
+
+@pytest.mark.aws
+@pytest.mark.slow
+def test_deployed_stack_stores_a_report_within_the_policies(deployed: dict[str, str]) -> None:
+    kms = boto3.client("kms", region_name=REGION)
+    assert kms.get_key_rotation_status(KeyId=deployed["KeyArn"])["KeyRotationEnabled"]
+    assert deployed["KeyAlias"] == "alias/jubao-test"
+    s3 = boto3.client("s3", region_name=REGION)
+    [rule] = s3.get_bucket_encryption(Bucket=deployed["BucketName"])[
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == deployed["KeyArn"]
+    settings, store, log, arns, intake = _deployed_store(s3, deployed)
 
     # the API function's work, part one: a ticket
     ticket = attachments.request_upload(
@@ -519,22 +527,7 @@ def test_deployed_stack_serves_officers_within_their_policies(deployed: dict[str
     function and its schedule make is one their policies allow (leading keys included),
     and none touches staging/."""
     s3 = boto3.client("s3", region_name=REGION)
-    s3.put_bucket_versioning(
-        Bucket=deployed["BucketName"], VersioningConfiguration={"Status": "Enabled"}
-    )
-    settings = Settings(
-        store="aws",
-        table=deployed["TableName"],
-        bucket=deployed["BucketName"],
-        kms_key_id=deployed["KeyArn"],
-        aws_region=REGION,
-    )
-    arns = StorageArns.from_outputs(deployed)
-    store = AwsStore(settings)
-    log = CallLog(arns)
-    log.attach(store)
-    office, _ = s.office_with_keys()
-    intake = s.make_intake(store, office)
+    settings, store, log, arns, intake = _deployed_store(s3, deployed)
     [form_file] = attachments.accept_form_files(
         intake, [_Part("application/pdf", b"%PDF-1.4\n%%EOF\n")], s.REGION, settings=settings
     )

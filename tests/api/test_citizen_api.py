@@ -15,8 +15,7 @@ import pytest
 
 from chalicelib import crypto, tags
 from chalicelib.config.publishable import SAMPLE_BANNER
-from chalicelib.store.sqlite import SqliteStore
-from tests.conftest import LiveServer, start_server
+from tests.conftest import LiveServer, start_server, stored_source
 from tests.test_attachments import photo
 
 from .client import NO_RATE_LIMITS, REPORT, multipart, post_json, receipt_on_page, request
@@ -91,16 +90,6 @@ def damaged_tags(tag: str) -> list[object]:
     return cut + altered + garbage
 
 
-def stored_source(server: LiveServer, number: str) -> str | None:
-    store = SqliteStore(server.data_dir / "jubao.sqlite3")
-    try:
-        record = store.get_report(number)
-        assert record is not None
-        return record.source
-    finally:
-        store.close()
-
-
 def test_a_damaged_tag_never_blocks_a_json_report(server: LiveServer) -> None:
     tag = genuine(server.data_dir)
     for i, bad in enumerate(damaged_tags(tag)):
@@ -108,11 +97,11 @@ def test_a_damaged_tag_never_blocks_a_json_report(server: LiveServer) -> None:
         reply = post_json(f"{server.url}/api/reports", body)
         assert reply.status == 201, (bad, reply.text)
         assert reply.json["source_issuer"] is None, bad
-        assert stored_source(server, reply.json["report_number"]) is None, bad
+        assert stored_source(server.data_dir, reply.json["report_number"]) is None, bad
     # the genuine tag still counts
     good = post_json(f"{server.url}/api/reports", dict(REPORT, source=tag, unit_name="真标识"))
     assert good.status == 201 and good.json["source_issuer"] == "合肥市蜀山区"
-    assert stored_source(server, good.json["report_number"]) == "340104-c0012"
+    assert stored_source(server.data_dir, good.json["report_number"]) == "340104-c0012"
 
 
 def test_a_damaged_tag_never_blocks_a_form_report(server: LiveServer) -> None:
@@ -131,7 +120,7 @@ def test_a_damaged_tag_never_blocks_a_form_report(server: LiveServer) -> None:
         assert "举报回执" in reply.text and "格式不正确" not in reply.text
         number = re.search(r"<dd>(\d{8})</dd>", reply.text)
         assert number is not None
-        assert stored_source(server, number.group(1)) is None, bad
+        assert stored_source(server.data_dir, number.group(1)) is None, bad
 
 
 def test_the_schema_says_a_bad_tag_is_ignored_and_acceptance_due_optional(

@@ -11,9 +11,9 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from chalicelib.store.sqlite import SqliteStore
 from tests.browser.conftest import ContextFactory, Site, send_anonymous_report
 from tests.browser.test_report_flow import fill_report, genuine_tag, photo
+from tests.conftest import stored_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -27,16 +27,6 @@ def field_error(page: Page, name: str) -> Locator:
 
 def summary_lines(page: Page) -> list[str]:
     return page.locator(".jubao-errors li").all_inner_texts()
-
-
-def stored_source(site: Site, number: str) -> str | None:
-    store = SqliteStore(site.data_dir / "jubao.sqlite3")
-    try:
-        record = store.get_report(number)
-        assert record is not None
-        return record.source
-    finally:
-        store.close()
 
 
 def in_view(locator: Locator) -> bool:
@@ -166,7 +156,7 @@ def test_a_damaged_tag_never_blocks_the_first_submit(site: Site, page: Page) -> 
         expect(code).to_be_visible()
         expect(page.locator(".jubao-errors")).to_have_count(0)
         number = page.locator("#receipt dd").first.inner_text()
-        assert stored_source(site, number) is None, src
+        assert stored_source(site.data_dir, number) is None, src
     assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -181,7 +171,7 @@ def test_without_javascript_a_damaged_tag_never_blocks_the_first_submit(
         page.click("#report-form button[type=submit]")
         expect(page.locator("h1")).to_have_text("举报回执")
         assert "格式不正确" not in page.content()
-        assert stored_source(site, page.locator("dd").first.inner_text()) is None, src
+        assert stored_source(site.data_dir, page.locator("dd").first.inner_text()) is None, src
 
 
 # ---- 5. the limits, stated and named --------------------------------------------------------
