@@ -18,11 +18,10 @@ import pytest
 from chalice.test import Client
 
 import app as public_function
-from chalicelib.config.office import load_office
 from chalicelib.web.origin import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
-from jubao.officer.devroster import ensure_dev_roster
-from jubao.officer.keyfile import OfficerKeys, read_keyfile
+from jubao.officer.keyfile import OfficerKeys
 from jubao.officer.signing import sign_request
+from tests.officer.test_officer_lambda import hefei_intake_key
 
 officer_function = importlib.import_module("officer.app")
 SECRET = "b3JpZ2luLXNlY3JldC1vZi10aGUtdGVzdC1zdGFnZSE="
@@ -111,15 +110,7 @@ def test_viewer_addresses_and_the_secret_are_never_logged(
 
 @pytest.fixture
 def officer_key(secured: Path) -> OfficerKeys:
-    keys_dir = secured / "keys"
-    office = load_office(None, keys_dir / "public-keys.json")
-    small = office.model_copy(
-        update={"units": tuple(u for u in office.units if u.code in ("340100", "340000"))}
-    )
-    roster = ensure_dev_roster(small, keys_dir)
-    officer_function.officers.reset()
-    passphrase = roster.passphrase_file.read_text().strip().encode()
-    return read_keyfile(roster.key_file("340100-intake"), passphrase)
+    return hefei_intake_key(secured / "keys")
 
 
 def test_the_officers_door_refuses_before_the_signature_and_audits_nothing(

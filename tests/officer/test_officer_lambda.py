@@ -17,7 +17,7 @@ import app as public_function
 from chalicelib.config.office import load_office
 from jubao.officer.client import canonical_query
 from jubao.officer.devroster import ensure_dev_roster
-from jubao.officer.keyfile import read_keyfile
+from jubao.officer.keyfile import OfficerKeys, read_keyfile
 from jubao.officer.signing import sign_request
 
 officer_function = importlib.import_module("officer.app")
@@ -26,7 +26,13 @@ officer_function = importlib.import_module("officer.app")
 @pytest.fixture
 def officer_keys(dev_env: Path):
     """A development roster for the Hefei city unit only (a few key files, not 133)."""
-    keys_dir = dev_env / "keys"
+    yield hefei_intake_key(dev_env / "keys")
+    officer_function.officers.reset()
+
+
+def hefei_intake_key(keys_dir: Path) -> OfficerKeys:
+    """The Hefei intake officer's keys, from a development roster of Hefei and the
+    province only; the officers' function forgets the roster it had loaded."""
     office = load_office(None, keys_dir / "public-keys.json")
     small = office.model_copy(
         update={"units": tuple(u for u in office.units if u.code in ("340100", "340000"))}
@@ -34,8 +40,7 @@ def officer_keys(dev_env: Path):
     roster = ensure_dev_roster(small, keys_dir)
     officer_function.officers.reset()
     passphrase = roster.passphrase_file.read_text().strip().encode()
-    yield read_keyfile(roster.key_file("340100-intake"), passphrase)
-    officer_function.officers.reset()
+    return read_keyfile(roster.key_file("340100-intake"), passphrase)
 
 
 def test_the_lambda_door_serves_signed_requests_only(officer_keys):
